@@ -1,0 +1,92 @@
+"""Entries -> chunks: each chunk is one field of one entry, tied to it by id and metadata."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from langchain_core.documents import Document
+
+from rag.digest import Entry
+
+# The fields an entry is embedded by, in ranking order of trust: the digest author's words
+# and the paper's words stay separate so a question about either can match it.
+KINDS = ("title", "abstract", "comment_ko", "comment_en")
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|(?<=[다요죠음함됨군네])\.\s*|\n+")
+
+
+def _norm_ws(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def entry_hash(entry: Entry) -> str:
+    """Content hash of what an entry says: whitespace and its file/line do not count."""
+    payload = {
+        "day": entry.day.isoformat(),
+        "title": _norm_ws(entry.title),
+        "authors": [_norm_ws(a) for a in entry.authors],
+        "abstract": _norm_ws(entry.abstract),
+        "comment_ko": _norm_ws(entry.comment_ko),
+        "comment_en": _norm_ws(entry.comment_en),
+        "tags": list(entry.tags),
+    }
+    blob = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split Korean or English prose into sentences (good enough to pack windows and quote)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def windows(text: str, max_chars: int, overlap: int) -> list[str]:
+    """Pack whole sentences into windows of at most ~max_chars, repeating ~overlap chars."""
+    sentences = split_sentences(text)
+    out: list[str] = []
+    current: list[str] = []
+    for sentence in sentences:
+        if current and sum(len(s) + 1 for s in current) + len(sentence) > max_chars:
+            out.append(" ".join(current))
+            carry: list[str] = []
+            for prev in reversed(current):
+                if sum(len(s) + 1 for s in carry) + len(prev) > overlap:
+                    break
+                carry.insert(0, prev)
+            current = carry
+        current.append(sentence)
+    if current:
+        out.append(" ".join(current))
+    # A single sentence longer than the window is cut hard so no chunk is unbounded.
+    return [piece[i : i + max_chars] for piece in out for i in range(0, len(piece), max_chars)]
+
+
+def chunk_metadata(entry: Entry, kind: str, content_hash: str) -> dict:
+    """Metadata every chunk carries: enough to filter by day/tag and group back to its entry."""
+    meta: dict = {
+        "entry_id": entry.id,
+        "hash": content_hash,
+        "day": int(entry.day.strftime("%Y%m%d")),
+        "kind": kind,
+    }
+    if entry.tags:  # Chroma rejects empty arrays
+        meta["tags"] = list(entry.tags)
+    return meta
+
+
+def chunk_entry(entry: Entry, content_hash: str, max_chars: int, overlap: int) -> list[Document]:
+    """The chunks of one entry; ids embed the content hash so old and new versions can coexist."""
+    head = entry.title
+    texts: list[tuple[str, str]] = [("title", " ".join([head, *("#" + t for t in entry.tags)]))]
+    for kind in KINDS[1:]:
+        body = getattr(entry, kind) or ""
+        texts.extend((kind, f"{head}\n{piece}") for piece in windows(body, max_chars, overlap))
+    return [
+        Document(
+            id=f"{entry.id}#{content_hash[:12]}#{n}",
+            page_content=text,
+            metadata=chunk_metadata(entry, kind, content_hash),
+        )
+        for n, (kind, text) in enumerate(texts)
+    ]

@@ -1,0 +1,159 @@
+"""The `rag` command: a thin click layer over the library; every command has a --json form."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from rag.config import Settings, load_settings
+
+# Exceptions that mean "the user asked for something impossible": one sentence, no traceback.
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from rag.answer import QuestionError
+    from rag.digest import ParseError
+    from rag.index import IndexLockedError
+    from rag.llm import LLMError
+    from rag.store import StoreUnavailableError
+
+    return (QuestionError, ParseError, IndexLockedError, LLMError, StoreUnavailableError,
+            FileNotFoundError, NotADirectoryError, ValueError)
+
+
+def friendly(fn: Callable) -> Callable:
+    """Turn user errors into `Error: <sentence>` on stderr and exit status 1."""
+    @wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except _user_errors() as err:
+            click.echo(f"Error: {err}", err=True)
+            sys.exit(1)
+    return run
+
+
+def _settings(data: str | None = None, index: str | None = None) -> Settings:
+    return load_settings(data_dir=data, index_dir=index)
+
+
+def _emit(obj: object) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def progress_bar(desc: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A tqdm bar on stderr driven by (done, total) callbacks, and its closer."""
+    bar: dict[str, tqdm] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=desc, unit="chunk", file=sys.stderr, disable=total == 0)
+        bar["bar"].n = done
+        bar["bar"].refresh()
+
+    def close() -> None:
+        if "bar" in bar:
+            bar["bar"].close()
+
+    return update, close
+
+
+def run_reindex(settings: Settings, data_dir: Path | None = None):
+    """Reindex with a progress bar on stderr (shared by `reindex`, `eval` and `serve`)."""
+    from rag.index import reindex
+
+    update, close = progress_bar("Embedding")
+    try:
+        return reindex(settings, data_dir, on_progress=update, lock_wait_s=0)
+    finally:
+        close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Ask a bilingual ML-paper digest; answers cite the digest's entries."""
+
+
+@main.command("reindex")
+@click.option("--data", type=click.Path(), help="Folder of day files (default: RAG_DATA_DIR or seeds/).")
+@click.option("--index", type=click.Path(), help="Index folder (default: RAG_INDEX_DIR or .rag/).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@friendly
+def reindex_cmd(data: str | None, index: str | None, as_json: bool) -> None:
+    """Index new and changed day files; remove entries of deleted ones."""
+    settings = _settings(data, index)
+    report = run_reindex(settings)
+    if as_json:
+        d = report.to_dict()
+        _emit({k: d[k] for k in ("added", "changed", "removed", "unchanged", "skipped", "errors", "seconds")})
+    else:
+        for err in report.errors:
+            click.echo(f"skipped: {err}", err=True)
+        click.echo(report.summary())
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option("--index", type=click.Path(), help="Index folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@friendly
+def ask_cmd(question: str, index: str | None, as_json: bool) -> None:
+    """Answer a question with [n] citations."""
+    from rag import answer
+    from rag.answer import check_question
+
+    check_question(question)
+    settings = _settings(index=index)
+    result = answer(question, settings=settings)
+    if as_json:
+        _emit(result.to_dict())
+        return
+    if result.notice:
+        click.echo(result.notice, err=True)
+    click.echo(result.text)
+    if result.citations:
+        click.echo("")
+    for c in result.citations:
+        e = c.entry
+        click.echo(f"[{c.n}] {e.title} ({e.day.isoformat()}) {' '.join('#' + t for t in e.tags)}")
+
+
+@main.command("search")
+@click.argument("question")
+@click.option("-k", type=click.IntRange(1, 100), default=10, show_default=True, help="How many entries.")
+@click.option("--index", type=click.Path(), help="Index folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+@friendly
+def search_cmd(question: str, k: int, index: str | None, as_json: bool) -> None:
+    """List the entries that best match a question."""
+    from rag import search
+
+    hits = search(question, k=k, settings=_settings(index=index))
+    if as_json:
+        _emit([
+            {"id": h.entry.id, "title": h.entry.title, "day": h.entry.day.isoformat(),
+             "score": round(h.score, 6), "tags": list(h.entry.tags)}
+            for h in hits
+        ])
+        return
+    for n, h in enumerate(hits, 1):
+        click.echo(f"{n:>2}. {h.entry.day.isoformat()}  {h.entry.title}  {' '.join('#' + t for t in h.entry.tags)}")
+
+
+@main.command("serve")
+@click.option("--host", help="Interface to bind (default: RAG_HOST or 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: RAG_PORT or 7860).")
+@friendly
+def serve_cmd(host: str | None, port: int | None) -> None:
+    """Start the web app (same as `python app.py`)."""
+    from rag.web import serve
+
+    serve(load_settings(host=host, port=port))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""The lexical half of hybrid search: BM25 per field over Korean morphemes and English stems.
+
+It is derived from the committed entries (never stored on its own), so it cannot disagree
+with the manifest; tokens are cached by entry content hash because Korean morpheme analysis
+is the slow part.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import threading
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from rag.digest import Entry
+
+# Field -> how an entry's text feeds it. Commentary and abstract stay apart so a question
+# about the digest author's opinion can match the commentary on its own.
+FIELDS = {
+    "title": lambda e: " ".join([e.title, *e.tags, *e.authors]),
+    "abstract": lambda e: e.abstract or "",
+    "comment": lambda e: f"{e.comment_ko}\n{e.comment_en}",
+}
+FIELD_WEIGHTS = {"title": 1.2, "abstract": 1.0, "comment": 1.0}
+
+# Content-bearing morphemes: nouns, verb/adjective stems, roots, foreign words, numbers.
+_KEEP_TAGS = {"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SH", "SN", "MAG"}
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*|\d+(?:\.\d+)?")
+_EN_STOP = set(
+    """a an the of and or in on at to for with by from is are was were be been this that these
+    those it its as which what who how does do did paper papers entry entries digest author
+    we our their they into than then such using use used via can about""".split()
+)
+TOKENS_NAME = "lexical-tokens.json"
+
+
+class Tokenizer:
+    """Kiwi morphemes for Korean, lowercased Snowball stems for English; Kiwi loads lazily."""
+
+    def __init__(self) -> None:
+        self._kiwi = None
+        self._lock = threading.Lock()
+        self._stem = Stemmer.Stemmer("english")
+
+    def _english(self, text: str) -> list[str]:
+        words = [w.lower() for w in _WORD.findall(text)]
+        return self._stem.stemWords([w for w in words if w not in _EN_STOP])
+
+    def tokenize(self, text: str) -> list[str]:
+        """Tokens of mixed Korean/English text."""
+        if not _HANGUL.search(text):
+            return self._english(text)
+        with self._lock:
+            if self._kiwi is None:
+                from kiwipiepy import Kiwi
+
+                self._kiwi = Kiwi()  # ~1.5-3 s to build: once per process
+            tokens = self._kiwi.tokenize(text)
+        out: list[str] = []
+        for tok in tokens:
+            if tok.tag not in _KEEP_TAGS:
+                continue
+            if tok.tag in ("SL", "SN"):
+                out.extend(self._english(tok.form))
+            else:
+                out.append(tok.form)
+        return out
+
+
+_tokenizer = Tokenizer()
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokenize with the process-wide tokenizer."""
+    return _tokenizer.tokenize(text)
+
+
+def entry_tokens(entry: Entry) -> dict[str, list[str]]:
+    """Tokens of every field of one entry."""
+    return {field: tokenize(get(entry)) for field, get in FIELDS.items()}
+
+
+def load_token_cache(index_dir: Path) -> dict[str, dict]:
+    """Cached tokens by entry content hash ({} when absent or unreadable: it is only a cache)."""
+    try:
+        return json.loads((Path(index_dir) / TOKENS_NAME).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def save_token_cache(index_dir: Path, cache: dict[str, dict]) -> None:
+    """Atomically replace the token cache."""
+    fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".tokens-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(cache, fh, ensure_ascii=False)
+        os.replace(tmp, Path(index_dir) / TOKENS_NAME)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class LexicalIndex:
+    """One BM25 index per field over the same list of entries."""
+
+    def __init__(self, entry_ids: list[str], tokens: list[dict[str, list[str]]]) -> None:
+        self.entry_ids = entry_ids
+        self._position = {eid: i for i, eid in enumerate(entry_ids)}
+        self._indexes: dict[str, bm25s.BM25] = {}
+        for field in FIELDS:
+            docs = [t[field] or ["\u2205"] for t in tokens]  # bm25s needs no empty docs
+            bm = bm25s.BM25()
+            if docs:
+                bm.index(docs, show_progress=False)
+            self._indexes[field] = bm
+
+    def scores(self, query_tokens: list[str]) -> dict[str, np.ndarray]:
+        """BM25 score of every entry, per field."""
+        if not self.entry_ids or not query_tokens:
+            return {f: np.zeros(len(self.entry_ids), dtype=np.float32) for f in FIELDS}
+        return {f: bm.get_scores(query_tokens) for f, bm in self._indexes.items()}
+
+    def search(self, query: str, n: int, allowed: np.ndarray | None = None) -> list[tuple[str, float, str]]:
+        """(entry id, score, best field) of the n best entries; `allowed` masks entries out."""
+        per_field = self.scores(tokenize(query))
+        if not self.entry_ids:
+            return []
+        stacked = np.stack([per_field[f] * FIELD_WEIGHTS[f] for f in FIELDS])
+        total = stacked.sum(axis=0)
+        if allowed is not None:
+            total = np.where(allowed, total, 0.0)
+        order = np.argsort(-total)[:n]
+        names = list(FIELDS)
+        return [
+            (self.entry_ids[i], float(total[i]), names[int(stacked[:, i].argmax())])
+            for i in order
+            if total[i] > 0
+        ]
+
+    def position(self, entry_id: str) -> int:
+        """Row of an entry in this index."""
+        return self._position[entry_id]
+
+
+def build_lexical(entries: dict[str, Entry], hashes: dict[str, str], cache: dict[str, dict]) -> tuple[LexicalIndex, dict[str, dict]]:
+    """A lexical index over entries, tokenizing only those missing from the cache."""
+    ids = sorted(entries)
+    fresh: dict[str, dict] = {}
+    tokens = []
+    for eid in ids:
+        h = hashes[eid]
+        toks = cache.get(h) or entry_tokens(entries[eid])
+        fresh[h] = toks
+        tokens.append(toks)
+    return LexicalIndex(ids, tokens), fresh

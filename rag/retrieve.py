@@ -1,0 +1,113 @@
+"""Hybrid retrieval: understand the question, then dense + lexical ranks fused per entry."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.digest import Entry
+from rag.index import Index
+from rag.question import Filters, Understanding, understand
+
+RRF_K = 60
+# Weights of each ranking in the fusion: dense carries the cross-lingual matches, lexical
+# the exact names (methods, models, authors) that embeddings blur.
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+CANDIDATES = 60
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved entry: fused score, plus the evidence behind it."""
+
+    entry: Entry
+    score: float
+    dense: float = 0.0          # best cosine similarity among its chunks
+    lexical: float = 0.0        # its BM25 score (all fields)
+    matched: tuple[str, ...] = ()  # chunk kinds / fields that matched
+
+
+def chroma_where(filters: Filters) -> dict | None:
+    """The same constraints as a Chroma metadata filter."""
+    clauses: list[dict] = []
+    day_clauses = [
+        {"$and": [{"day": {"$gte": int(lo.strftime("%Y%m%d"))}}, {"day": {"$lte": int(hi.strftime("%Y%m%d"))}}]}
+        for lo, hi in filters.days
+    ]
+    tag_clauses = [{"tags": {"$contains": t}} for t in filters.tags]
+    for group in (day_clauses, tag_clauses):
+        if len(group) == 1:
+            clauses.append(group[0])
+        elif group:
+            clauses.append({"$or": group})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def rrf(rankings: list[tuple[list[str], float]], k: int = RRF_K) -> dict[str, float]:
+    """Weighted reciprocal rank fusion of ranked id lists."""
+    fused: dict[str, float] = defaultdict(float)
+    for ids, weight in rankings:
+        for rank, eid in enumerate(ids):
+            fused[eid] += weight / (k + rank + 1)
+    return dict(fused)
+
+
+def listing(index: Index, filters: Filters) -> list[Hit]:
+    """Every entry passing the filters, newest day first, in digest order within a day."""
+    chosen = [e for e in index.entries.values() if filters.admits(e.day, e.tags)]
+    chosen.sort(key=lambda e: (-e.day.toordinal(), e.source.line))
+    return [Hit(entry=e, score=1.0, matched=("filter",)) for e in chosen]
+
+
+def understand_question(index: Index, question: str, filters: Filters | None = None) -> Understanding:
+    """Parse a question against the index's days and tags; explicit filters win."""
+    u = understand(question, index.days, index.tags)
+    if filters is not None:
+        u = Understanding(text=u.text, lang=u.lang, filters=filters, listing=u.listing and bool(filters), topic=u.topic)
+    return u
+
+
+def hybrid(index: Index, u: Understanding, k: int) -> list[Hit]:
+    """Dense and lexical candidates under the filters, fused and grouped per entry."""
+    query = u.topic if len(u.topic) >= 3 else u.text
+    where = chroma_where(u.filters)
+    dense_best: dict[str, float] = {}
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for eid, kind, sim in index.dense(index.embedder.embed_query(query), CANDIDATES * 2, where):
+        if eid in index.entries:
+            dense_best[eid] = max(dense_best.get(eid, -1.0), sim)
+            kinds[eid].add(kind)
+    allowed = None
+    if u.filters:
+        allowed = np.array(
+            [u.filters.admits(index.entries[eid].day, index.entries[eid].tags) for eid in index.lexical.entry_ids],
+            dtype=bool,
+        )
+    lexical = index.lexical.search(query, CANDIDATES, allowed)
+    lex_score = {eid: score for eid, score, _ in lexical}
+    for eid, _, field in lexical:
+        kinds[eid].add(field)
+    dense_ids = sorted(dense_best, key=dense_best.get, reverse=True)
+    fused = rrf([(dense_ids, DENSE_WEIGHT), ([eid for eid, _, _ in lexical], LEXICAL_WEIGHT)])
+    ranked = sorted(fused, key=fused.get, reverse=True)[:k]
+    return [
+        Hit(
+            entry=index.entries[eid], score=fused[eid], dense=dense_best.get(eid, 0.0),
+            lexical=lex_score.get(eid, 0.0), matched=tuple(sorted(kinds[eid])),
+        )
+        for eid in ranked
+    ]
+
+
+def search_index(index: Index, question: str, k: int = 10, filters: Filters | None = None) -> tuple[Understanding, list[Hit]]:
+    """The k best entries for a question (all matching entries for a pure filter question)."""
+    index.refresh()
+    u = understand_question(index, question, filters)
+    if u.listing:
+        return u, listing(index, u.filters)
+    return u, hybrid(index, u, k)
