@@ -53,20 +53,23 @@ def search(question: str, k: int = 10, filters: Filters | None = None, settings:
 
 def answer(
     question: str, history: History | None = None, filters: Filters | None = None,
-    settings: Settings | None = None,
+    settings: Settings | None = None, lang: str | None = None,
 ) -> Answer:
-    """Answer a question from the digest, with [n] citations pointing at entries."""
+    """Answer a question from the digest, with [n] citations pointing at entries.
+
+    `lang` ("en"/"ko") forces the answer language; by default it follows the question.
+    """
     settings = settings or load_settings()
-    return answer_question(get_index(settings), settings, question, history, filters)
+    return answer_question(get_index(settings), settings, question, history, filters, lang=lang)
 
 
 def answer_stream(
     question: str, history: History | None = None, filters: Filters | None = None,
-    settings: Settings | None = None,
+    settings: Settings | None = None, lang: str | None = None,
 ) -> Iterator[str | Answer]:
     """Yield the answer's text as it is written, then the final Answer."""
     settings = settings or load_settings()
-    return _answer_stream(get_index(settings), settings, question, history, filters)
+    return _answer_stream(get_index(settings), settings, question, history, filters, lang=lang)
 
 
 def reindex(data_dir: str | Path | None = None, settings: Settings | None = None, on_progress=None) -> ReindexReport:

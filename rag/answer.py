@@ -104,15 +104,19 @@ def is_weak(hits: list[Hit]) -> bool:
     return top.dense < MIN_DENSE and top.lexical < MIN_LEXICAL
 
 
-def prepare(index: Index, question: str, history: History | None, filters: Filters | None, k: int) -> Prepared:
+def prepare(
+    index: Index, question: str, history: History | None, filters: Filters | None, k: int, lang: str | None = None,
+) -> Prepared:
     """Rewrite a follow-up, retrieve, and judge whether the evidence is strong enough."""
     question = check_question(question)
     standalone, carried = standalone_question(question, history or [])
     u, hits = search_index(index, standalone, k=max(k, MAX_LISTED), filters=filters or carried)
     if not u.listing:
         hits = hits[:k]
+    if lang not in (None, "en", "ko"):
+        raise QuestionError(f"unknown answer language {lang!r}; use 'en' or 'ko'")
     return Prepared(
-        question=question, standalone=standalone, lang=u.lang, filters=u.filters,
+        question=question, standalone=standalone, lang=lang or u.lang, filters=u.filters,
         hits=hits, listing=u.listing, weak=not u.listing and is_weak(hits),
     )
 
@@ -267,10 +271,10 @@ def abstained_text(prep: Prepared) -> bool:
 
 def answer_stream(
     index: Index, settings: Settings, question: str, history: History | None = None,
-    filters: Filters | None = None, k: int | None = None,
+    filters: Filters | None = None, k: int | None = None, lang: str | None = None,
 ) -> Iterator[str | Answer]:
     """Yield text as it is written, then the final validated Answer (always last)."""
-    prep = prepare(index, question, history, filters, k or settings.top_k)
+    prep = prepare(index, question, history, filters, k or settings.top_k, lang)
     if settings.llm_enabled and prep.hits and not prep.listing and not prep.weak:
         from rag.llm import LLMError, says_not_covered, stream_llm
 
@@ -297,11 +301,11 @@ def answer_stream(
 
 def answer_question(
     index: Index, settings: Settings, question: str, history: History | None = None,
-    filters: Filters | None = None, k: int | None = None,
+    filters: Filters | None = None, k: int | None = None, lang: str | None = None,
 ) -> Answer:
     """Run answer_stream to the end and return its Answer."""
     final = None
-    for item in answer_stream(index, settings, question, history, filters, k):
+    for item in answer_stream(index, settings, question, history, filters, k, lang):
         if isinstance(item, Answer):
             final = item
     assert final is not None  # answer_stream always ends with an Answer

@@ -11,6 +11,7 @@ import re
 
 from rag.answer import Answer
 from rag.digest import Entry
+from rag.question import Filters
 from rag.retrieve import Hit
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -29,6 +30,8 @@ CSS = """
 .src-card p { margin: 4px 0; white-space: pre-wrap; }
 .src-label { font-weight: 600; font-size: .8rem; text-transform: uppercase; opacity: .7; }
 .cite { text-decoration: none; font-weight: 600; }
+.notice { color: var(--error-text-color, #b42318); }
+@media (max-width: 640px) { .src-card { padding: 8px; } }
 """
 
 
@@ -100,3 +103,14 @@ def sources_html(result: Answer) -> str:
 def hits_html(hits: list[Hit]) -> str:
     """Cards for a list of hits (browse views)."""
     return "".join(entry_card(h.entry) for h in hits) or "<p>No entries.</p>"
+
+
+def filter_chips(filters: Filters | None) -> str:
+    """The filters in force, as chips above the sources."""
+    if not filters:
+        return ""
+    chips = [
+        f'<span class="src-tag">{lo.isoformat()}{"" if lo == hi else " – " + hi.isoformat()}</span>'
+        for lo, hi in filters.days
+    ] + [f'<span class="src-tag">#{html.escape(t)}</span>' for t in filters.tags]
+    return f'<div class="chips">{"".join(chips)}</div>'

@@ -92,6 +92,19 @@ def detect_language(text: str) -> str:
     return "ko" if hangul and hangul * 3 >= latin * 0.5 else "en"
 
 
+_ASK_EN = re.compile(r"\b(?:answer|reply|respond|write)\s+in\s+english\b|\bin english,?\s*please\b|영어로", re.I)
+_ASK_KO = re.compile(r"\b(?:answer|reply|respond|write)\s+in\s+korean\b|\bin korean,?\s*please\b|한국어로|한글로", re.I)
+
+
+def answer_language(text: str) -> str:
+    """The language to answer in: what the question asks for, else the question's own."""
+    if _ASK_EN.search(text):
+        return "en"
+    if _ASK_KO.search(text):
+        return "ko"
+    return detect_language(text)
+
+
 def _resolve(year: int | None, month: int, day_: int | None, days: list[date]) -> tuple[date, date] | None:
     """A (possibly year-less) date or month as a range; year-less ones use the corpus."""
     def span(y: int) -> tuple[date, date] | None:
@@ -217,7 +230,7 @@ def understand(text: str, corpus_days: list[date], known_tags: Iterable[str]) ->
     residual = _residual_words(rest)
     return Understanding(
         text=text,
-        lang=detect_language(text),
+        lang=answer_language(text),
         filters=filters,
         listing=bool(filters) and not residual,
         topic=" ".join(rest.split()),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -111,3 +112,30 @@ def search_index(index: Index, question: str, k: int = 10, filters: Filters | No
     if u.listing:
         return u, listing(index, u.filters)
     return u, hybrid(index, u, k)
+
+
+def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:
+    """Nearest neighbours of an entry in the dense index (itself excluded)."""
+    index.refresh()
+    entry = index.entries.get(entry_id)
+    if entry is None:
+        raise KeyError(f"no entry with id {entry_id!r} in the index")
+    text = "\n".join(x for x in (entry.title, entry.comment_en or entry.comment_ko, (entry.abstract or "")[:600]) if x)
+    best: dict[str, float] = {}
+    for eid, _, sim in index.dense(index.embedder.embed_query(text), CANDIDATES, None):
+        if eid != entry_id and eid in index.entries:
+            best[eid] = max(best.get(eid, -1.0), sim)
+    ranked = sorted(best, key=best.get, reverse=True)[:k]
+    return [Hit(entry=index.entries[eid], score=best[eid], dense=best[eid], matched=("similar",)) for eid in ranked]
+
+
+def weekly_counts(entries: list[Entry]) -> list[tuple[date, int]]:
+    """Entries per ISO week (week start, count), every week in the span, oldest first."""
+    if not entries:
+        return []
+    counts: dict[date, int] = defaultdict(int)
+    for e in entries:
+        counts[e.day - timedelta(days=e.day.weekday())] += 1
+    start, end = min(counts), max(counts)
+    weeks = [start + timedelta(weeks=i) for i in range((end - start).days // 7 + 1)]
+    return [(w, counts.get(w, 0)) for w in weeks]

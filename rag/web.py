@@ -1,17 +1,21 @@
-"""The Gradio app: streaming chat with [n] citations beside the cards of the cited entries."""
+"""The Gradio app: streaming chat with clickable [n], filters, browsing, and the index panel."""
 
 from __future__ import annotations
 
 import html
 import threading
 from collections.abc import Iterator
+from datetime import date, datetime
 
 import gradio as gr
+import pandas as pd
 
 from rag.answer import Answer, QuestionError
-from rag.cards import CSS, answer_html, sources_html
+from rag.cards import CSS, answer_html, filter_chips, hits_html, sources_html
 from rag.config import MAX_QUESTION_CHARS, Settings
-from rag.index import IndexLockedError, reindex
+from rag.index import Index, IndexLockedError, reindex
+from rag.question import Filters
+from rag.retrieve import listing, similar, weekly_counts
 
 EXAMPLES = [
     "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?",
@@ -20,7 +24,30 @@ EXAMPLES = [
     "2025년 5월 20일에 올라온 #rl 논문을 모두 알려줘.",
 ]
 
-# Clicking [n] scrolls to the card (plain anchors) and flashes it, so the eye finds it.
+# Labels follow the browser's language (Gradio's own i18n); English is the fallback.
+I18N = gr.I18n(
+    en={
+        "title": "## Digest RAG — ask the ML-paper digest", "ask_tab": "Ask", "browse_tab": "Browse",
+        "index_tab": "Index", "answer": "Answer", "question": "Question",
+        "placeholder": "Ask in Korean or English… (Enter to send)", "ask": "Ask",
+        "new": "New conversation", "try": "Try", "filters": "Filters", "from": "From day",
+        "to": "To day", "tags": "Tags", "lang": "Answer language", "sources": "Sources",
+        "day": "Day", "tag": "Tag", "per_week": "Entries per week", "similar_to": "Similar entries to",
+        "reindex": "Reindex", "last_reindex": "Last reindex",
+    },
+    ko={
+        "title": "## Digest RAG — ML 논문 다이제스트에 물어보세요", "ask_tab": "질문", "browse_tab": "둘러보기",
+        "index_tab": "인덱스", "answer": "답변", "question": "질문",
+        "placeholder": "한국어나 영어로 질문하세요… (Enter로 전송)", "ask": "질문하기",
+        "new": "새 대화", "try": "예시", "filters": "필터", "from": "시작 날짜", "to": "끝 날짜",
+        "tags": "태그", "lang": "답변 언어", "sources": "출처", "day": "날짜", "tag": "태그",
+        "per_week": "주별 항목 수", "similar_to": "비슷한 항목 찾기", "reindex": "다시 인덱싱",
+        "last_reindex": "최근 인덱싱",
+    },
+)
+LANG_CHOICES = [("auto", "auto"), ("한국어", "ko"), ("English", "en")]
+
+# Clicking [n] scrolls to its card and flashes it, so the eye finds it.
 HEAD_JS = """
 <script>
 document.addEventListener('click', (ev) => {
@@ -37,7 +64,8 @@ document.addEventListener('click', (ev) => {
 """
 
 
-def _index_status(index) -> str:
+def index_status(index: Index) -> str:
+    """What is indexed, for the Index panel."""
     m = index.manifest
     if not m.entries:
         return "The index is empty: add day files to the data folder and press Reindex."
@@ -48,82 +76,174 @@ def _index_status(index) -> str:
     )
 
 
+def _to_date(value: object) -> date | None:
+    """A DateTime component's value (timestamp, string or None) as a date."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value).date()
+    return date.fromisoformat(str(value)[:10])
+
+
+def ui_filters(start: object, end: object, tags: list[str] | None, days: list[date]) -> Filters | None:
+    """Filters from the side panel; None when nothing is set (the question's own apply)."""
+    lo, hi = _to_date(start), _to_date(end)
+    ranges: tuple = ()
+    if lo or hi:
+        lo = lo or (days[0] if days else date.min)
+        hi = hi or (days[-1] if days else date.max)
+        ranges = ((min(lo, hi), max(lo, hi)),)
+    chosen = tuple(t.split(" (")[0] for t in tags or ())
+    f = Filters(days=ranges, tags=chosen)
+    return f if f else None
+
+
+def tag_choices(index: Index) -> list[str]:
+    """Tags with their counts, most used first."""
+    return [f"{t} ({n})" for t, n in index.tags.most_common()]
+
+
 def build_app(settings: Settings) -> gr.Blocks:
     """The Blocks app over the index in `settings`."""
-    from rag import answer_stream, get_index
+    from rag import answer, answer_stream, get_index
 
     index = get_index(settings)
     reindex_guard = threading.Lock()
 
-    def respond(message: str, history: list[dict]) -> Iterator[tuple[list[dict], str, str]]:
+    def respond(message, history, start, end, tags, lang) -> Iterator[tuple]:
         history = list(history or [])
         prior = [dict(turn) for turn in history]
-        history.append({"role": "user", "content": message})
-        history.append({"role": "assistant", "content": ""})
+        history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         try:
-            text = ""
-            for item in answer_stream(message, history=prior, settings=settings):
+            filters = ui_filters(start, end, tags, index.days)
+        except ValueError as err:
+            history[-1]["content"] = html.escape(f"Invalid date: {err}")
+            yield history, "", "", message
+            return
+        chips = filter_chips(filters)
+        text = ""
+        try:
+            for item in answer_stream(message, history=prior, filters=filters, settings=settings,
+                                      lang=None if lang == "auto" else lang):
                 if isinstance(item, Answer):
-                    notice = f"<p><em>{html.escape(item.notice)}</em></p>" if item.notice else ""
+                    notice = f'<p class="notice">{html.escape(item.notice)}</p>' if item.notice else ""
                     history[-1]["content"] = answer_html(item.text)
-                    yield history, notice + sources_html(item), ""
+                    yield history, notice + sources_html(item), filter_chips(item.filters), ""
                     return
                 text += item
                 history[-1]["content"] = answer_html(text)
-                yield history, "", ""
+                yield history, gr.skip(), chips, ""
         except QuestionError as err:
             history[-1]["content"] = html.escape(str(err))
-            yield history, "", ""
+            yield history, "", chips, message
 
     def ask_api(question: str) -> dict:
         """One-shot answer for API clients (gradio_client): the `rag ask --json` shape."""
-        from rag import answer
-
         return answer(question, settings=settings).to_dict()
 
-    def run_reindex(progress=gr.Progress()) -> tuple[str, str]:
-        if not reindex_guard.acquire(blocking=False):
-            return "A reindex is already running.", _index_status(index)
-        try:
-            def on_progress(done: int, total: int) -> None:
-                progress((done, total) if total else None, desc="Embedding new and changed entries")
+    def browse_day(day: str | None) -> tuple[str, gr.Dropdown]:
+        if not day:
+            return "", gr.Dropdown(choices=[])
+        d = date.fromisoformat(day)
+        hits = listing(index, Filters(days=((d, d),)))
+        return hits_html(hits), gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits], value=None)
 
-            report = reindex(settings, on_progress=on_progress)
-        except (IndexLockedError, FileNotFoundError, NotADirectoryError) as err:
-            return f"Reindex failed: {err}", _index_status(index)
-        finally:
-            reindex_guard.release()
+    def browse_tag(tag: str | None) -> tuple[pd.DataFrame, str, gr.Dropdown]:
+        empty = pd.DataFrame({"week": [], "entries": []})
+        if not tag:
+            return empty, "", gr.Dropdown(choices=[])
+        name = tag.split(" (")[0]
+        hits = listing(index, Filters(tags=(name,)))
+        weeks = weekly_counts([h.entry for h in hits])
+        frame = pd.DataFrame({"week": [pd.Timestamp(w) for w, _ in weeks], "entries": [n for _, n in weeks]})
+        return frame, hits_html(hits[:50]), gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits[:50]], value=None)
+
+    def show_similar(entry_id: str | None) -> str:
+        if not entry_id or entry_id not in index.entries:
+            return ""
+        return hits_html(similar(index, entry_id, k=5))
+
+    def run_reindex(progress=gr.Progress()) -> tuple[str, str, gr.Dropdown, gr.Dropdown, gr.Dropdown]:
+        if not reindex_guard.acquire(blocking=False):
+            message = "A reindex is already running."
+        else:
+            try:
+                def on_progress(done: int, total: int) -> None:
+                    progress((done, total) if total else None, desc="Embedding new and changed entries")
+
+                report = reindex(settings, on_progress=on_progress, lock_wait_s=30)
+                message = "\n".join([report.summary()] + [f"skipped: {e}" for e in report.errors])
+            except (IndexLockedError, FileNotFoundError, NotADirectoryError) as err:
+                message = f"Reindex failed: {err}"
+            finally:
+                reindex_guard.release()
         index.refresh()
-        lines = [report.summary()] + [f"skipped: {e}" for e in report.errors]
-        return "\n".join(lines), _index_status(index)
+        days = [d.isoformat() for d in reversed(index.days)]
+        return (message, index_status(index), gr.Dropdown(choices=tag_choices(index)),
+                gr.Dropdown(choices=days), gr.Dropdown(choices=tag_choices(index)))
 
     with gr.Blocks(title="Digest RAG", analytics_enabled=False) as app:
-        gr.Markdown("## Digest RAG — ask the ML-paper digest (한국어 / English)")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=320):
-                chat = gr.Chatbot(label="Answer", height=520, sanitize_html=True, elem_id="chat")
-                question = gr.Textbox(
-                    label="Question", placeholder="Ask in Korean or English… (Enter to send)",
-                    max_length=MAX_QUESTION_CHARS, elem_id="question", autofocus=True,
-                )
-                with gr.Row():
-                    send = gr.Button("Ask", variant="primary", elem_id="ask")
-                    gr.ClearButton([chat, question], value="New conversation")
-                gr.Examples(EXAMPLES, inputs=question, label="Try")
-            with gr.Column(scale=2, min_width=300):
-                sources = gr.HTML("<p>Sources appear here.</p>", elem_id="sources")
-        with gr.Accordion("Index", open=False):
-            status = gr.Markdown(_index_status(index), elem_id="index-status")
-            reindex_btn = gr.Button("Reindex", elem_id="reindex")
-            report = gr.Textbox(label="Last reindex", lines=3, interactive=False, elem_id="reindex-report")
+        gr.Markdown(I18N("title"))
+        with gr.Tab(I18N("ask_tab"), elem_id="tab-ask"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=300):
+                    chat = gr.Chatbot(label=I18N("answer"), height=520, sanitize_html=True, elem_id="chat")
+                    question = gr.Textbox(
+                        label=I18N("question"), placeholder=I18N("placeholder"),
+                        max_length=MAX_QUESTION_CHARS, elem_id="question", autofocus=True,
+                    )
+                    with gr.Row():
+                        send = gr.Button(I18N("ask"), variant="primary", elem_id="ask")
+                        gr.ClearButton([chat, question], value=I18N("new"))
+                    gr.Examples(EXAMPLES, inputs=question, label=I18N("try"))
+                with gr.Column(scale=2, min_width=280):
+                    with gr.Accordion(I18N("filters"), open=False, elem_id="filters"):
+                        with gr.Row():
+                            start = gr.DateTime(label=I18N("from"), include_time=False, type="string", elem_id="day-from")
+                            end = gr.DateTime(label=I18N("to"), include_time=False, type="string", elem_id="day-to")
+                        tags = gr.Dropdown(choices=tag_choices(index), multiselect=True, label=I18N("tags"), elem_id="tag-filter")
+                        lang = gr.Radio(LANG_CHOICES, value="auto", label=I18N("lang"), elem_id="answer-lang")
+                    chips = gr.HTML("", elem_id="active-filters")
+                    sources = gr.HTML("", elem_id="sources")
+        with gr.Tab(I18N("browse_tab"), elem_id="tab-browse"):
+            with gr.Row(equal_height=False):
+                with gr.Column(min_width=280):
+                    day_pick = gr.Dropdown(choices=[d.isoformat() for d in reversed(index.days)], label=I18N("day"), elem_id="browse-day")
+                    day_similar = gr.Dropdown(choices=[], label=I18N("similar_to"), elem_id="day-similar")
+                    day_cards = gr.HTML("", elem_id="day-cards")
+                with gr.Column(min_width=280):
+                    tag_pick = gr.Dropdown(choices=tag_choices(index), label=I18N("tag"), elem_id="browse-tag")
+                    plot = gr.BarPlot(pd.DataFrame({"week": [], "entries": []}), x="week", y="entries",
+                                      title=I18N("per_week"), height=220, elem_id="tag-plot")
+                    tag_similar = gr.Dropdown(choices=[], label=I18N("similar_to"), elem_id="tag-similar")
+                    tag_cards = gr.HTML("", elem_id="tag-cards")
+            similar_cards = gr.HTML("", elem_id="similar-cards")
+        with gr.Tab(I18N("index_tab"), elem_id="tab-index"):
+            status = gr.Markdown(index_status(index), elem_id="index-status")
+            reindex_btn = gr.Button(I18N("reindex"), elem_id="reindex")
+            report = gr.Textbox(label=I18N("last_reindex"), lines=4, interactive=False, elem_id="reindex-report")
 
-        question.submit(respond, [question, chat], [chat, sources, question])
-        send.click(respond, [question, chat], [chat, sources, question])
-        reindex_btn.click(run_reindex, None, [report, status], api_name="reindex")
+        inputs = [question, chat, start, end, tags, lang]
+        outputs = [chat, sources, chips, question]
+        question.submit(respond, inputs, outputs)
+        send.click(respond, inputs, outputs)
+        day_pick.change(browse_day, day_pick, [day_cards, day_similar])
+        tag_pick.change(browse_tag, tag_pick, [plot, tag_cards, tag_similar])
+        day_similar.change(show_similar, day_similar, similar_cards)
+        tag_similar.change(show_similar, tag_similar, similar_cards)
+        reindex_btn.click(run_reindex, None, [report, status, tags, day_pick, tag_pick], api_name="reindex")
         hidden_q = gr.Textbox(visible=False)
         hidden_out = gr.JSON(visible=False)
         hidden_q.submit(ask_api, hidden_q, hidden_out, api_name="ask")
     return app
+
+
+def launch(app: gr.Blocks, settings: Settings, **kwargs) -> None:
+    """Launch with our theme, head script, i18n and safe defaults (no share links, no footer)."""
+    app.queue(default_concurrency_limit=4).launch(
+        server_name=settings.host, server_port=settings.port, css=CSS, head=HEAD_JS, i18n=I18N,
+        show_error=False, footer_links=[], share=False, **kwargs,
+    )
 
 
 def serve(settings: Settings) -> None:
@@ -134,8 +254,4 @@ def serve(settings: Settings) -> None:
     print(report.summary(), flush=True)
     for err in report.errors:
         print(f"skipped: {err}", flush=True)
-    app = build_app(settings)
-    app.queue(default_concurrency_limit=4).launch(
-        server_name=settings.host, server_port=settings.port, css=CSS, head=HEAD_JS,
-        show_error=False, footer_links=[],
-    )
+    launch(build_app(settings), settings)
