@@ -18,10 +18,12 @@ from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.conversation import History, standalone_question
 from rag.digest import Entry
 from rag.index import Index
-from rag.question import Filters
+from rag.question import Filters, answer_language
 from rag.retrieve import Hit, search_index
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
+# "(https://..., https://...)": references the source card already links; noise in a quote.
+_URL_LIST = re.compile(r"\(\s*https?://[^()]*\)")
 # Evidence weaker than this (best cosine similarity of the top entry, with no lexical
 # support) means the digest most likely does not cover the question; see `is_weak`.
 MIN_DENSE = 0.30
@@ -105,18 +107,19 @@ def is_weak(hits: list[Hit]) -> bool:
 
 
 def prepare(
-    index: Index, question: str, history: History | None, filters: Filters | None, k: int, lang: str | None = None,
+    index: Index, question: str, history: History | None, filters: Filters | None, k: int,
+    lang: str | None = None, settings: Settings | None = None,
 ) -> Prepared:
     """Rewrite a follow-up, retrieve, and judge whether the evidence is strong enough."""
     question = check_question(question)
-    standalone, carried = standalone_question(question, history or [])
+    standalone, carried = standalone_question(question, history or [], settings)
     u, hits = search_index(index, standalone, k=max(k, MAX_LISTED), filters=filters or carried)
     if not u.listing:
         hits = hits[:k]
     if lang not in (None, "en", "ko"):
         raise QuestionError(f"unknown answer language {lang!r}; use 'en' or 'ko'")
     return Prepared(
-        question=question, standalone=standalone, lang=lang or u.lang, filters=u.filters,
+        question=question, standalone=standalone, lang=lang or answer_language(question), filters=u.filters,
         hits=hits, listing=u.listing, weak=not u.listing and is_weak(hits),
     )
 
@@ -190,7 +193,8 @@ def _entry_ref(hit: Hit, n: int) -> str:
 
 def _best_sentences(index: Index, query_vec: np.ndarray, texts: list[str], limit: int) -> list[str]:
     """The sentences closest to the question, in their original order, no repeats."""
-    sentences = list(dict.fromkeys(s for t in texts for s in split_sentences(t) if len(s) > 15))
+    cleaned = (_URL_LIST.sub("", s).strip() for t in texts for s in split_sentences(t))
+    sentences = list(dict.fromkeys(s for s in cleaned if len(s) > 15))
     if len(sentences) <= limit:
         return sentences
     vecs = np.asarray(index.embedder.embed_documents(sentences))
@@ -218,7 +222,9 @@ def _answer_hits(prep: Prepared) -> list[Hit]:
     limit = 4 if several else 2
     chosen = [top]
     for hit in prep.hits[1:limit]:
-        close = hit.dense >= top.dense - 0.05 and hit.score >= top.score * 0.9
+        # Without a request for several, a runner-up is cited only when it is about as
+        # close to the question as the top hit by both measures.
+        close = hit.dense >= top.dense - 0.03 and hit.lexical >= 0.7 * top.lexical
         if several or close:
             chosen.append(hit)
     return chosen
@@ -274,7 +280,7 @@ def answer_stream(
     filters: Filters | None = None, k: int | None = None, lang: str | None = None,
 ) -> Iterator[str | Answer]:
     """Yield text as it is written, then the final validated Answer (always last)."""
-    prep = prepare(index, question, history, filters, k or settings.top_k, lang)
+    prep = prepare(index, question, history, filters, k or settings.top_k, lang, settings)
     if settings.llm_enabled and prep.hits and not prep.listing and not prep.weak:
         from rag.llm import LLMError, says_not_covered, stream_llm
 

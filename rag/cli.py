@@ -155,5 +155,26 @@ def serve_cmd(host: str | None, port: int | None) -> None:
     serve(load_settings(host=host, port=port))
 
 
+@main.command("eval")
+@click.option("--questions", "questions_file", required=True, type=click.Path(),
+              help="JSON Lines question file (see DESIGN.md section 5).")
+@click.option("--data", type=click.Path(), help="Folder of day files (default: RAG_DATA_DIR or seeds/).")
+@click.option("--index", type=click.Path(), help="Index folder (default: RAG_INDEX_DIR or .rag/).")
+@click.option("-k", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Entries retrieved per question (recall@10 needs k >= 10).")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
+@friendly
+def eval_cmd(questions_file: str, data: str | None, index: str | None, k: int, as_json: bool) -> None:
+    """Score retrieval, abstention, citations and latency on a question file, beside two baselines."""
+    from rag.evaluate import evaluate, format_table, load_questions
+
+    questions = load_questions(Path(questions_file))  # a bad file fails before any indexing
+    settings = _settings(data, index)
+    for err in run_reindex(settings).errors:
+        click.echo(f"skipped: {err}", err=True)
+    summary = evaluate(settings, questions, k).to_dict()
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2) if as_json else format_table(summary))
+
+
 if __name__ == "__main__":
     main()

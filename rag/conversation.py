@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Union
 
+from rag.config import Settings
 from rag.question import Filters
+
+log = logging.getLogger(__name__)
 
 # Either Gradio's "messages" ({"role", "content"}) or (user, assistant) pairs.
 History = Sequence[Union[dict, tuple, list]]
@@ -36,13 +40,21 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 2
 
 
-def standalone_question(question: str, history: History) -> tuple[str, Filters | None]:
-    """The question made standalone by carrying forward the previous question's subject.
+def standalone_question(question: str, history: History, settings: Settings | None = None) -> tuple[str, Filters | None]:
+    """The question made standalone using the conversation.
 
-    The previous question is prepended, so its dates, tags and entities are parsed again
-    alongside the new words; no explicit filters are carried (None).
+    With a chat model configured, it rewrites the follow-up (the condense step). Otherwise,
+    or if that fails, the previous question is prepended, so its dates, tags and entities
+    are parsed again alongside the new words. No explicit filters are carried (None).
     """
     previous = user_turns(history)
     if not previous or not is_follow_up(question):
         return question, None
+    if settings is not None and settings.llm_enabled:
+        from rag.llm import LLMError, condense
+
+        try:
+            return condense(settings, question, previous), None
+        except LLMError as err:
+            log.warning("%s; carrying the previous question forward instead", err)
     return f"{previous[-1]} {question}", None
