@@ -289,6 +289,8 @@ def answer_stream(
             for delta in stream_llm(settings, prep, history or []):
                 parts.append(delta)
                 yield delta
+            if not "".join(parts).strip():
+                raise LLMError("The language model returned an empty answer; showing the offline answer.")
         except LLMError as err:
             text = write_offline(index, prep)
             yield "\n\n" + text if parts else text

@@ -1,0 +1,179 @@
+"""The LLM writer against a real OpenAI-compatible HTTP endpoint on loopback (tests/llm_server.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import rag
+from conftest import API_KEY, HANGUL, MARKER, entry_titled
+from llm_server import Reply
+from rag import Answer
+from rag.llm import NOT_COVERED
+
+EN_QUESTION = "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?"
+KO_QUESTION = "이미지 토큰의 공간 축을 임베딩 차원으로 접어 넣어 시퀀스를 줄이는 논문은?"
+
+CITED = (
+    "Token-Shuffle merges spatially local image tokens along the channel dimension, so the "
+    "transformer sees fewer tokens [1]. The digest's author calls it essentially a pixel shuffle [1]."
+)
+
+
+def only_request(llm):
+    assert len(llm.requests) == 1, [r.path for r in llm.requests]
+    return llm.requests[0]
+
+
+def offline_text(seed_settings, question: str) -> str:
+    return rag.answer(question, settings=seed_settings).text
+
+
+# --- what is sent --------------------------------------------------------------------------
+
+
+def test_request_carries_system_rules_numbered_sources_and_the_question(llm, llm_settings):
+    llm.script(Reply.stream(CITED))
+    rag.answer(EN_QUESTION, settings=llm_settings)
+    req = only_request(llm)
+    assert req.path == "/v1/chat/completions"
+    assert req.body["stream"] is True
+    assert req.body["model"] == llm_settings.llm_model
+    assert req.headers.get("authorization") == f"Bearer {API_KEY}"
+    assert req.messages[0]["role"] == "system"
+    system = req.message("system")
+    assert NOT_COVERED in system and "[1]" in system
+    user = req.message("user")
+    assert '"n": 1' in user
+    assert "Token-Shuffle" in user
+    assert EN_QUESTION in user
+    assert "English" in user and "Korean" not in user
+
+
+def test_korean_question_asks_the_model_for_a_korean_answer(llm, llm_settings):
+    llm.script(Reply.stream("토큰을 채널 차원으로 합쳐 시퀀스를 줄입니다 [1]."))
+    a = rag.answer(KO_QUESTION, settings=llm_settings)
+    user = only_request(llm).message("user")
+    assert "Korean" in user
+    assert KO_QUESTION in user
+    assert HANGUL.search(a.text)
+
+
+def test_sources_are_sent_as_json_data_numbered_like_the_contexts(llm, llm_settings):
+    llm.script(Reply.stream(CITED))
+    a = rag.answer(EN_QUESTION, settings=llm_settings)
+    user = only_request(llm).message("user")
+    sources = json.loads(user[user.index("<sources>") + len("<sources>") : user.index("</sources>")])
+    assert [s["n"] for s in sources] == list(range(1, len(a.contexts) + 1))
+    assert [s["title"] for s in sources] == [h.entry.title for h in a.contexts]
+
+
+# --- what comes back -----------------------------------------------------------------------
+
+
+def test_streamed_reply_with_citations_becomes_a_cited_answer(llm, llm_settings, seed_entries):
+    llm.script(Reply.stream(CITED))
+    a = rag.answer(EN_QUESTION, settings=llm_settings)
+    assert a.text == CITED
+    assert not a.abstained
+    assert a.notice == ""
+    assert [c.n for c in a.citations] == [1]
+    assert a.citations[0].entry == entry_titled(seed_entries, "Token-Shuffle")
+    assert a.citations[0].entry == a.contexts[0].entry
+
+
+def test_citation_of_a_source_that_does_not_exist_is_removed(llm, llm_settings):
+    llm.script(Reply.stream("It folds tokens into channels [1]. It also cures cancer [9]."))
+    a = rag.answer(EN_QUESTION, settings=llm_settings)
+    assert "[9]" not in a.text
+    assert a.text == "It folds tokens into channels [1]. It also cures cancer."
+    assert [c.n for c in a.citations] == [1]
+
+
+def test_reply_citing_nothing_has_no_citations(llm, llm_settings):
+    llm.script(Reply.stream("It is essentially a pixel shuffle."))
+    a = rag.answer(EN_QUESTION, settings=llm_settings)
+    assert a.citations == []
+    assert not MARKER.search(a.text)
+    assert not a.abstained
+
+
+def test_model_saying_not_in_digest_makes_an_abstention_naming_the_closest_entries(llm, llm_settings):
+    llm.script(Reply.stream(NOT_COVERED))
+    a = rag.answer(EN_QUESTION, settings=llm_settings)
+    assert a.abstained
+    assert NOT_COVERED not in a.text
+    assert a.citations
+    assert {int(n) for n in MARKER.findall(a.text)} == {c.n for c in a.citations}
+
+
+def test_weak_evidence_abstains_without_asking_the_model(llm, llm_settings):
+    a = rag.answer("What is the capital of France?", settings=llm_settings)
+    assert a.abstained
+    assert llm.requests == []
+
+
+def test_pure_filter_question_is_listed_without_asking_the_model(llm, llm_settings):
+    a = rag.answer("2025-05-21의 논문 목록", settings=llm_settings)
+    assert len(a.citations) == 6
+    assert llm.requests == []
+
+
+# --- failures fall back to the offline writer, without leaking the key ----------------------
+
+FAILURES = {
+    # OpenAI's real 401/500 messages quote the key; the notice must not.
+    "http-500": Reply.error(500, f"The server had an error while processing key {API_KEY}"),
+    "http-401": Reply.error(401, f"Incorrect API key provided: {API_KEY}."),
+    "body-not-json": Reply.raw("data: this is not json\n\n"),
+    "body-not-sse": Reply.raw("not json", content_type="application/json"),
+}
+
+
+@pytest.mark.parametrize("failure", list(FAILURES), ids=list(FAILURES))
+def test_endpoint_failure_falls_back_to_the_offline_answer_with_a_notice(llm, llm_settings, seed_settings, failure):
+    llm.script(FAILURES[failure])
+    a = rag.answer(EN_QUESTION, settings=llm_settings)
+    assert len(llm.requests) == 1  # llm_max_retries=0: asked once
+    assert a.text == offline_text(seed_settings, EN_QUESTION)
+    assert not a.abstained
+    assert a.citations and a.citations[0].entry.title.startswith("Token-Shuffle")
+    assert a.notice
+    assert "SECRET123456" not in a.notice
+    assert API_KEY not in a.notice
+    assert "\n" not in a.notice.strip()  # one sentence for the user, not a traceback
+
+
+@pytest.mark.parametrize("reply", ["", " \n "], ids=["empty", "whitespace"])
+def test_empty_model_reply_falls_back_to_the_offline_answer(llm, llm_settings, seed_settings, reply):
+    # A well-formed stream (role chunk, stop chunk, [DONE]) that carries no text.
+    llm.script(Reply.stream(reply))
+    a = rag.answer(EN_QUESTION, settings=llm_settings)
+    assert a.text.strip(), "an empty answer was shown to the user, with no notice"
+    assert a.text == offline_text(seed_settings, EN_QUESTION)
+    assert a.citations
+
+
+def test_failure_mid_stream_ends_with_the_offline_answer(llm, llm_settings, seed_settings):
+    good = 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Token-Shuffle "},"finish_reason":null}]}\n\n'
+    llm.script(Reply.raw(good + "data: {broken\n\n"))
+    items = list(rag.answer_stream(EN_QUESTION, settings=llm_settings))
+    final = items[-1]
+    assert isinstance(final, Answer)
+    assert items[0] == "Token-Shuffle "
+    assert final.text == offline_text(seed_settings, EN_QUESTION)
+    assert final.notice and API_KEY not in final.notice
+
+
+# --- streaming -----------------------------------------------------------------------------
+
+
+def test_answer_stream_yields_text_deltas_then_the_final_answer(llm, llm_settings):
+    llm.script(Reply.stream(CITED, piece_chars=5))
+    items = list(rag.answer_stream(EN_QUESTION, settings=llm_settings))
+    *deltas, final = items
+    assert isinstance(final, Answer)
+    assert len(deltas) > 1 and all(isinstance(d, str) for d in deltas)
+    assert "".join(deltas) == CITED == final.text
+    assert [c.n for c in final.citations] == [1]
