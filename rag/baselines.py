@@ -13,7 +13,6 @@ and a baseline ranks entries in order of their first appearance among the ranked
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,6 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from rag.digest import Entry, ParseError, parse_day_file
-
-log = logging.getLogger(__name__)
 
 WINDOW_CHARS = 1000
 WINDOW_OVERLAP = 200
