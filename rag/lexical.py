@@ -8,10 +8,12 @@ is the slow part.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tempfile
 import threading
+from collections import Counter
 from pathlib import Path
 
 import bm25s
@@ -36,9 +38,15 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*|\d+(?:\.\d+)?")
 _EN_STOP = set(
     """a an the of and or in on at to for with by from is are was were be been this that these
     those it its as which what who how does do did paper papers entry entries digest author
-    we our their they into than then such using use used via can about""".split()
+    we our their they into than then such using use used via can about say says said think
+    thought describe described mention mentioned discuss discussed list show tell please""".split()
 )
+# Korean words about the digest or the asking, not about papers: they would only dilute a
+# question's match (and its coverage) with words entries rarely contain.
+_KO_STOP = set("논문 다이제스트 작성자 저자 목록 관련 내용 질문 항목 소개 무엇 어떤 생각".split())
 TOKENS_NAME = "lexical-tokens.json"
+# Bump when tokenization changes: cached tokens of another version are discarded.
+TOKENIZER_VERSION = 3
 
 
 class Tokenizer:
@@ -65,9 +73,11 @@ class Tokenizer:
             tokens = self._kiwi.tokenize(text)
         out: list[str] = []
         for tok in tokens:
-            if tok.tag not in _KEEP_TAGS:
+            # Irregular stems come tagged "VA-I", "VV-R": the part before "-" is the class.
+            tag = tok.tag.split("-")[0]
+            if tag not in _KEEP_TAGS or tok.form in _KO_STOP:
                 continue
-            if tok.tag in ("SL", "SN"):
+            if tag in ("SL", "SN"):
                 out.extend(self._english(tok.form))
             else:
                 out.append(tok.form)
@@ -90,9 +100,12 @@ def entry_tokens(entry: Entry) -> dict[str, list[str]]:
 def load_token_cache(index_dir: Path) -> dict[str, dict]:
     """Cached tokens by entry content hash ({} when absent or unreadable: it is only a cache)."""
     try:
-        return json.loads((Path(index_dir) / TOKENS_NAME).read_text(encoding="utf-8"))
+        raw = json.loads((Path(index_dir) / TOKENS_NAME).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
+    if not isinstance(raw, dict) or raw.get("version") != TOKENIZER_VERSION:
+        return {}
+    return raw.get("tokens", {})
 
 
 def save_token_cache(index_dir: Path, cache: dict[str, dict]) -> None:
@@ -100,7 +113,7 @@ def save_token_cache(index_dir: Path, cache: dict[str, dict]) -> None:
     fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".tokens-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(cache, fh, ensure_ascii=False)
+            json.dump({"version": TOKENIZER_VERSION, "tokens": cache}, fh, ensure_ascii=False)
         os.replace(tmp, Path(index_dir) / TOKENS_NAME)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -113,6 +126,8 @@ class LexicalIndex:
     def __init__(self, entry_ids: list[str], tokens: list[dict[str, list[str]]]) -> None:
         self.entry_ids = entry_ids
         self._position = {eid: i for i, eid in enumerate(entry_ids)}
+        self._vocab = [frozenset(t for field in FIELDS for t in toks[field]) for toks in tokens]
+        self._df = Counter(t for vocab in self._vocab for t in vocab)
         self._indexes: dict[str, bm25s.BM25] = {}
         for field in FIELDS:
             docs = [t[field] or ["\u2205"] for t in tokens]  # bm25s needs no empty docs
@@ -127,26 +142,48 @@ class LexicalIndex:
             return {f: np.zeros(len(self.entry_ids), dtype=np.float32) for f in FIELDS}
         return {f: bm.get_scores(query_tokens) for f, bm in self._indexes.items()}
 
-    def search(self, query: str, n: int, allowed: np.ndarray | None = None) -> list[tuple[str, float, str]]:
-        """(entry id, score, best field) of the n best entries; `allowed` masks entries out."""
+    def totals(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted BM25 of every entry (all fields summed), and each entry's best field index."""
         per_field = self.scores(tokenize(query))
-        if not self.entry_ids:
-            return []
-        stacked = np.stack([per_field[f] * FIELD_WEIGHTS[f] for f in FIELDS])
-        total = stacked.sum(axis=0)
+        stacked = np.stack([per_field[f] * FIELD_WEIGHTS[f] for f in FIELDS]) if self.entry_ids else np.zeros((len(FIELDS), 0))
+        return stacked.sum(axis=0), stacked.argmax(axis=0)
+
+    def search(self, query: str, n: int, allowed: np.ndarray | None = None) -> tuple[list[tuple[str, float, str]], np.ndarray]:
+        """(entry id, score, best field) of the n best entries, and every entry's score (by row).
+
+        `allowed` masks entries out (filters).
+        """
+        total, best_field = self.totals(query)
         if allowed is not None:
             total = np.where(allowed, total, 0.0)
         order = np.argsort(-total)[:n]
         names = list(FIELDS)
-        return [
-            (self.entry_ids[i], float(total[i]), names[int(stacked[:, i].argmax())])
-            for i in order
-            if total[i] > 0
-        ]
+        top = [(self.entry_ids[i], float(total[i]), names[int(best_field[i])]) for i in order if total[i] > 0]
+        return top, total
 
     def position(self, entry_id: str) -> int:
         """Row of an entry in this index."""
         return self._position[entry_id]
+
+    def idf(self, token: str) -> float:
+        """Inverse document frequency over entries; a word no entry has is maximally rare."""
+        n = len(self.entry_ids)
+        df = self._df.get(token, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def coverage(self, query: str, entry_id: str) -> float:
+        """Share of the question's IDF mass whose words the entry contains (0..1).
+
+        Unlike raw BM25 it does not grow with corpus size, so one threshold serves a
+        33-entry and a 4,000-entry index.
+        """
+        tokens = set(tokenize(query))
+        if not tokens or entry_id not in self._position:
+            return 0.0
+        vocab = self._vocab[self._position[entry_id]]
+        weights = {t: self.idf(t) for t in tokens}
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in vocab) / total if total else 0.0
 
 
 def build_lexical(entries: dict[str, Entry], hashes: dict[str, str], cache: dict[str, dict]) -> tuple[LexicalIndex, dict[str, dict]]:

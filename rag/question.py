@@ -10,6 +10,7 @@ import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, timedelta
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
@@ -48,7 +49,7 @@ _WEEK_INDEX = {"first": 0, "1st": 0, "첫": 0, "second": 1, "2nd": 1, "둘째": 
 # Words that only say "list what matches": when nothing else is left, the question is a filter.
 _LIST_WORDS = set(
     """which what list all show give me tell the a an of on in at from between and or to was were
-    is are did does posted appeared published digest digests papers paper entries entry articles
+    is are did does post posted appeared published digest digests papers paper entries entry articles
     article please every any there that this these those day days for with tagged tag tags about
     논문 논문들 논문들은 논문은 목록 목록을 모두 전부 알려줘 알려 주세요 보여줘 다이제스트 다이제스트의 다이제스트에
     올라온 나온 소개된 있나 있나요 있었나 무엇 뭐 뭐가 어떤 것은 것들 관련 태그 태그의 의 에 에서 과 와 및
@@ -191,9 +192,25 @@ def _tag_variants(tag: str) -> set[str]:
     return {tag, spaced, spaced.replace(" ", "")}
 
 
+@lru_cache(maxsize=8)
+def _tag_word_pattern(known: frozenset[str]) -> tuple[re.Pattern | None, dict[str, str]]:
+    """One compiled alternation of every tag variant followed by "papers"/"논문" (per tag set)."""
+    variant_to_tag: dict[str, str] = {}
+    for tag in known:
+        for variant in _tag_variants(tag):
+            variant_to_tag.setdefault(variant.casefold(), tag)
+    if not variant_to_tag:
+        return None, {}
+    alternation = "|".join(re.escape(v) for v in sorted(variant_to_tag, key=len, reverse=True))
+    pattern = re.compile(
+        rf"(?<![\w-])({alternation})(?:\s*(?:관련\s*)?(?:논문|연구)|\s+(?:papers|entries|works))", re.I
+    )
+    return pattern, variant_to_tag
+
+
 def parse_tags(text: str, known_tags: Iterable[str]) -> tuple[list[str], str]:
     """Tags named in the text: `#tag`, or a known tag right before "papers"/"논문"."""
-    known = set(known_tags)
+    known = frozenset(known_tags)
     tags: list[str] = []
     rest = text
     for m in list(_TAG.finditer(text)):
@@ -201,16 +218,13 @@ def parse_tags(text: str, known_tags: Iterable[str]) -> tuple[list[str], str]:
         if tag in known or not known:
             tags.append(tag)
             rest = rest.replace(m[0], " ", 1)
-    for tag in sorted(known, key=len, reverse=True):
-        for variant in _tag_variants(tag):
-            pattern = re.compile(
-                rf"(?<![\w-]){re.escape(variant)}(?:\s*(?:관련\s*)?(?:논문|연구)|\s+(?:papers|entries|works))",
-                re.I,
-            )
-            m = pattern.search(rest)
-            if m and tag not in tags:
+    pattern, variant_to_tag = _tag_word_pattern(known)
+    if pattern is not None:
+        for m in list(pattern.finditer(rest)):
+            tag = variant_to_tag[m[1].casefold()]
+            if tag not in tags:
                 tags.append(tag)
-                rest = rest[: m.start()] + " " + rest[m.end():]
+        rest = pattern.sub(" ", rest)
     return tags, rest
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from rag.question import Filters, detect_language, parse_days, parse_tags, understand
-from rag.retrieve import chroma_where, rrf
+from rag.retrieve import DENSE_WEIGHT, LEXICAL_WEIGHT, chroma_where, fuse, normalized
 
 DAYS = [date(2024, 5, 20), date(2025, 4, 24), date(2025, 4, 25), date(2025, 5, 16), date(2025, 5, 20), date(2025, 5, 21)]
 TAGS = ["rl", "reasoning", "reward-model", "scaling-law", "object_detection", "lm"]
@@ -125,9 +125,15 @@ def test_chroma_where_combines_days_and_tags():
     assert chroma_where(Filters()) is None
 
 
-def test_rrf_rewards_agreement_between_rankings():
-    fused = rrf([(["a", "b", "c"], 1.0), (["b", "a", "d"], 1.0)], k=60)
-    assert fused["a"] == fused["b"] > fused["c"] > 0
-    assert fused["c"] == pytest.approx(1 / 63) and fused["d"] == pytest.approx(1 / 63)
-    weighted = rrf([(["a"], 2.0), (["b"], 1.0)], k=0)
-    assert weighted == {"a": 2.0, "b": 1.0}
+def test_fusion_lets_a_clear_lexical_winner_beat_middling_entries():
+    dense = {"a": 0.40, "b": 0.45, "c": 0.44, **{f"n{i}": 0.20 + i / 100 for i in range(10)}}
+    lexical = {"a": 30.0, "b": 12.0, "c": 11.0, "n1": 3.0}
+    fused = fuse(dense, lexical)
+    assert max(fused, key=fused.get) == "a"
+
+
+def test_fusion_scores_are_bounded_and_missing_lists_add_nothing():
+    fused = fuse({"a": 0.9, "b": 0.1}, {"c": 5.0})
+    assert fused == {"a": pytest.approx(DENSE_WEIGHT), "b": pytest.approx(0.0), "c": pytest.approx(LEXICAL_WEIGHT)}
+    assert all(0.0 <= v <= 1.0 for v in fuse({"a": 0.3, "b": 0.7}, {"a": 2.0, "b": 1.0}).values())
+    assert normalized({"x": 2.0, "y": 2.0}) == {"x": 1.0, "y": 1.0}
