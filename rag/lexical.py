@@ -142,18 +142,18 @@ class LexicalIndex:
             return {f: np.zeros(len(self.entry_ids), dtype=np.float32) for f in FIELDS}
         return {f: bm.get_scores(query_tokens) for f, bm in self._indexes.items()}
 
-    def totals(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+    def totals(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Weighted BM25 of every entry (all fields summed), and each entry's best field index."""
-        per_field = self.scores(tokenize(query))
+        per_field = self.scores(query_tokens)
         stacked = np.stack([per_field[f] * FIELD_WEIGHTS[f] for f in FIELDS]) if self.entry_ids else np.zeros((len(FIELDS), 0))
         return stacked.sum(axis=0), stacked.argmax(axis=0)
 
-    def search(self, query: str, n: int, allowed: np.ndarray | None = None) -> tuple[list[tuple[str, float, str]], np.ndarray]:
+    def search(self, query_tokens: list[str], n: int, allowed: np.ndarray | None = None) -> tuple[list[tuple[str, float, str]], np.ndarray]:
         """(entry id, score, best field) of the n best entries, and every entry's score (by row).
 
         `allowed` masks entries out (filters).
         """
-        total, best_field = self.totals(query)
+        total, best_field = self.totals(query_tokens)
         if allowed is not None:
             total = np.where(allowed, total, 0.0)
         order = np.argsort(-total)[:n]
@@ -171,13 +171,12 @@ class LexicalIndex:
         df = self._df.get(token, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def coverage(self, query: str, entry_id: str) -> float:
-        """Share of the question's IDF mass whose words the entry contains (0..1).
+    def coverage(self, tokens: set[str], entry_id: str) -> float:
+        """Share of the question tokens' IDF mass that the entry contains (0..1).
 
         Unlike raw BM25 it does not grow with corpus size, so one threshold serves a
         33-entry and a 4,000-entry index.
         """
-        tokens = set(tokenize(query))
         if not tokens or entry_id not in self._position:
             return 0.0
         vocab = self._vocab[self._position[entry_id]]

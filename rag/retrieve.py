@@ -10,6 +10,7 @@ import numpy as np
 
 from rag.digest import Entry
 from rag.index import Index
+from rag.lexical import tokenize
 from rag.question import Filters, Understanding, understand
 
 # Weights of each normalized score in the fusion: dense carries the cross-lingual matches,
@@ -101,7 +102,8 @@ def hybrid(index: Index, u: Understanding, k: int) -> list[Hit]:
             [u.filters.admits(index.entries[eid].day, index.entries[eid].tags) for eid in index.lexical.entry_ids],
             dtype=bool,
         )
-    lexical, every_lexical = index.lexical.search(query, CANDIDATES, allowed)
+    tokens = tokenize(query)
+    lexical, every_lexical = index.lexical.search(tokens, CANDIDATES, allowed)
     for eid, _, field in lexical:
         kinds[eid].add(field)
     # Score every candidate on both signals: found lexically only -> fetch its similarity;
@@ -116,7 +118,7 @@ def hybrid(index: Index, u: Understanding, k: int) -> list[Hit]:
     return [
         Hit(
             entry=index.entries[eid], score=fused[eid], dense=dense_best.get(eid, 0.0),
-            lexical=lex_score.get(eid, 0.0), coverage=index.lexical.coverage(query, eid),
+            lexical=lex_score.get(eid, 0.0), coverage=index.lexical.coverage(set(tokens), eid),
             matched=tuple(sorted(kinds[eid])),
         )
         for eid in ranked
