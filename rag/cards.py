@@ -48,8 +48,12 @@ def _linkify(text: str) -> str:
 
 
 def answer_html(text: str) -> str:
-    """Answer text for the chat: escaped, with each [n] a link to its source card."""
-    escaped = html.escape(text)
+    """Answer text for the chat: escaped, with each [n] a link to its source card.
+
+    The chat renders Markdown, so `![..](url)` would become an image the browser fetches
+    (a way for injected text to leak the conversation): its "![" is escaped too.
+    """
+    escaped = html.escape(text).replace("![", "!\\[")
     return _MARKER.sub(lambda m: f'<a class="cite" href="#src-{m[1]}">[{m[1]}]</a>', escaped)
 
 

@@ -98,6 +98,15 @@ def ui_filters(start: object, end: object, tags: list[str] | None, days: list[da
     return f if f else None
 
 
+def _weeks_frame(weeks: list[tuple[date, int]]) -> pd.DataFrame:
+    """Entries per week for the bar plot; weeks as ISO strings so the axis is categorical
+    (a numeric first frame would make Gradio keep an epoch-milliseconds axis)."""
+    return pd.DataFrame({
+        "week": pd.Series([w.isoformat() for w, _ in weeks], dtype=str),
+        "entries": pd.Series([n for _, n in weeks], dtype="int64"),
+    })
+
+
 def tag_choices(index: Index) -> list[str]:
     """Tags with their counts, most used first."""
     return [f"{t} ({n})" for t, n in index.tags.most_common()]
@@ -149,13 +158,11 @@ def build_app(settings: Settings) -> gr.Blocks:
         return hits_html(hits), gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits], value=None)
 
     def browse_tag(tag: str | None) -> tuple[pd.DataFrame, str, gr.Dropdown]:
-        empty = pd.DataFrame({"week": [], "entries": []})
         if not tag:
-            return empty, "", gr.Dropdown(choices=[])
+            return _weeks_frame([]), "", gr.Dropdown(choices=[])
         name = tag.split(" (")[0]
         hits = listing(index, Filters(tags=(name,)))
-        weeks = weekly_counts([h.entry for h in hits])
-        frame = pd.DataFrame({"week": [pd.Timestamp(w) for w, _ in weeks], "entries": [n for _, n in weeks]})
+        frame = _weeks_frame(weekly_counts([h.entry for h in hits]))
         return frame, hits_html(hits[:50]), gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits[:50]], value=None)
 
     def show_similar(entry_id: str | None) -> str:
@@ -180,7 +187,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         index.refresh()
         days = [d.isoformat() for d in reversed(index.days)]
         return (message, index_status(index), gr.Dropdown(choices=tag_choices(index)),
-                gr.Dropdown(choices=days), gr.Dropdown(choices=tag_choices(index)))
+                gr.Dropdown(choices=days, value=None), gr.Dropdown(choices=tag_choices(index), value=None))
 
     with gr.Blocks(title="Digest RAG", analytics_enabled=False) as app:
         gr.Markdown(I18N("title"))
@@ -208,12 +215,14 @@ def build_app(settings: Settings) -> gr.Blocks:
         with gr.Tab(I18N("browse_tab"), elem_id="tab-browse"):
             with gr.Row(equal_height=False):
                 with gr.Column(min_width=280):
-                    day_pick = gr.Dropdown(choices=[d.isoformat() for d in reversed(index.days)], label=I18N("day"), elem_id="browse-day")
+                    # value=None: Gradio would preselect the first choice without firing .change.
+                    day_pick = gr.Dropdown(choices=[d.isoformat() for d in reversed(index.days)], value=None,
+                                           label=I18N("day"), elem_id="browse-day")
                     day_similar = gr.Dropdown(choices=[], label=I18N("similar_to"), elem_id="day-similar")
                     day_cards = gr.HTML("", elem_id="day-cards")
                 with gr.Column(min_width=280):
-                    tag_pick = gr.Dropdown(choices=tag_choices(index), label=I18N("tag"), elem_id="browse-tag")
-                    plot = gr.BarPlot(pd.DataFrame({"week": [], "entries": []}), x="week", y="entries",
+                    tag_pick = gr.Dropdown(choices=tag_choices(index), value=None, label=I18N("tag"), elem_id="browse-tag")
+                    plot = gr.BarPlot(_weeks_frame([]), x="week", y="entries",
                                       title=I18N("per_week"), height=220, elem_id="tag-plot")
                     tag_similar = gr.Dropdown(choices=[], label=I18N("similar_to"), elem_id="tag-similar")
                     tag_cards = gr.HTML("", elem_id="tag-cards")
