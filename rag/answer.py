@@ -33,7 +33,7 @@ _URL_LIST = re.compile(r"\(\s*https?://[^()]*\)")
 MIN_EVIDENCE = 0.45
 MIN_DENSE = 0.15
 MAX_LISTED = 40
-_COMPARE = re.compile(r"\b(compare|comparison|versus|vs\.?|differ|both|which entries|papers)\b|비교|차이|각각|들을|논문들", re.I)
+_COMPARE = re.compile(r"\b(compare|comparison|versus|vs\.?|differ|differences?|both)\b|비교|차이|각각", re.I)
 
 
 class QuestionError(ValueError):
@@ -222,18 +222,24 @@ def _support(index: Index, query_vec: np.ndarray, entry: Entry, lang: str) -> li
 
 
 def _answer_hits(prep: Prepared) -> list[Hit]:
-    """The hits worth citing: the top one, plus close runners-up when the question asks for several."""
+    """The hits worth citing: the top one, plus close runners-up, or the best of each day.
+
+    A question naming several days ("compare the May 16 and May 20 entries that ...") wants
+    the best entry of each day; otherwise runners-up count only when their fused score is
+    close to the top one (looser when the question asks for a comparison).
+    """
+    if len(prep.filters.days) > 1:
+        best_per_day = []
+        for lo, hi in prep.filters.days:
+            in_range = [h for h in prep.hits if lo <= h.entry.day <= hi]
+            if in_range and in_range[0] not in best_per_day:
+                best_per_day.append(in_range[0])
+        if best_per_day:
+            return sorted(best_per_day, key=prep.hits.index)
     top = prep.hits[0]
-    several = bool(_COMPARE.search(prep.standalone)) or len(prep.filters.days) > 1
-    limit = 4 if several else 2
-    chosen = [top]
-    for hit in prep.hits[1:limit]:
-        # Without a request for several, a runner-up is cited only when it is about as
-        # close to the question as the top hit by both measures.
-        close = hit.dense >= top.dense - 0.03 and hit.lexical >= 0.7 * top.lexical
-        if several or close:
-            chosen.append(hit)
-    return chosen
+    several = bool(_COMPARE.search(prep.standalone))
+    ratio, limit = (0.6, 4) if several else (0.9, 2)
+    return [top] + [h for h in prep.hits[1:limit] if h.score >= ratio * top.score]
 
 
 def abstention_text(prep: Prepared) -> str:
