@@ -1,9 +1,25 @@
 """Reindexing: data directory -> parsed entries -> diff against the manifest -> Chroma.
 
-Only new and changed entries are embedded. Chunk ids carry the entry's content hash, so new
-chunks are written beside the old ones, the manifest is swapped in as the commit point, and
-only then are chunks nobody owns deleted. A reindex killed at any moment leaves the last
-committed state readable, and the next run converges.
+Only new and changed entries are embedded; an entry whose text reappears under another id
+(moved to another day) takes its old vectors. The manifest is the commit point. Locally,
+changes are written into a private copy of the committed store generation, which is closed and
+fsynced, and only then does a new manifest name it (rag/store.py says why Chroma needs that);
+the lexical index is derived from the manifest's entries, with tokens cached by content hash
+before the commit. So a reindex killed at any moment leaves the last committed state intact and
+readable, and the next run, which redoes whatever was not committed, converges to what a clean
+full index of the same files gives. With a Chroma server, chunks go straight into the collection,
+readers ignore chunks the manifest does not own, and what nobody owns is deleted after the commit.
+
+Why not LangChain's indexing API (`langchain_core.indexing.index` with a `RecordManager`)?
+It keeps one vector store in step with its record manager, but our lexical index must follow
+the same changes, and a second record of what is indexed, beside the manifest the readers
+need anyway, could drift from it. It has no commit point: each batch goes into the live store
+and is recorded afterwards, stale chunks are deleted later, so a killed run leaves readers a
+mix of old and new chunks (and a local Chroma store a SIGKILL may have corrupted). Its unit is
+the chunk, hashed with its metadata, where ours is the entry: an entry's chunks come and go
+together, and an entry moved to another day (new id and metadata, same text) reuses its
+vectors instead of being embedded again. We keep its good idea, diffing by content hash, in a
+manifest of entries that commits vectors and lexical tokens together.
 """
 
 from __future__ import annotations
@@ -12,26 +28,57 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import numpy as np
+from langchain_core.documents import Document
+
 from rag.chunking import chunk_entry, entry_hash
 from rag.config import Settings
-from rag.digest import Entry, ParseError, parse_day_file
+from rag.digest import Entry, ParseError, Source, parse_day_file
 from rag.embeddings import get_embedder
-from rag.lexical import LexicalIndex, build_lexical, load_token_cache, save_token_cache
-from rag.manifest import EntryRecord, Manifest, load_manifest, save_manifest
-from rag.store import drop_collection, open_store
+from rag.lexical import (
+    LexicalIndex,
+    build_lexical,
+    entry_tokens,
+    load_token_cache,
+    save_token_cache,
+)
+from rag.manifest import (
+    EntryRecord,
+    Manifest,
+    ManifestError,
+    manifest_stamp,
+    read_manifest,
+    save_manifest,
+)
+from rag.store import (
+    Writer,
+    begin_write,
+    close_client,
+    connect,
+    generation_exists,
+    generation_path,
+    is_local,
+    open_store,
+    sweep,
+)
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 LOCK_NAME = "reindex.lock"
+# Server mode only: present while the server collection may hold chunks no manifest owns.
+DIRTY_NAME = "store.dirty"
+ID_BATCH = 1000  # ids per Chroma get/delete call
 
 
 class IndexLockedError(RuntimeError):
@@ -40,7 +87,7 @@ class IndexLockedError(RuntimeError):
 
 @dataclass
 class ReindexReport:
-    """What a reindex did; `to_dict` is the `rag reindex --json` shape."""
+    """What a reindex did; `to_dict` is the `rag reindex --json` shape (plus details)."""
 
     added: int = 0
     changed: int = 0
@@ -49,7 +96,8 @@ class ReindexReport:
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    embedded_chunks: int = 0
+    embedded_chunks: int = 0  # chunks sent to the embedder
+    reused_chunks: int = 0  # new chunks whose vectors were copied from identical old text
     rebuilt: bool = False
     message: str = ""
 
@@ -59,13 +107,11 @@ class ReindexReport:
 
     def summary(self) -> str:
         """One line for people."""
-        if self.message:
-            head = self.message + " "
-        else:
-            head = ""
+        head = self.message + " " if self.message else ""
         return (
             f"{head}added {self.added}, changed {self.changed}, removed {self.removed}, "
-            f"unchanged {self.unchanged}, skipped {self.skipped} in {self.seconds:.1f}s"
+            f"unchanged {self.unchanged}, skipped {self.skipped}; embedded {self.embedded_chunks} "
+            f"chunks in {self.seconds:.1f}s"
         )
 
 
@@ -84,10 +130,17 @@ def _collection_name(settings: Settings, fp: dict) -> str:
     return f"{settings.collection}-{digest}"
 
 
+def _phase(name: str) -> None:
+    # Debug-level markers of where a reindex is; the crash tests aim their kills with them.
+    log.debug("reindex phase: %s", name)
+
+
 @contextmanager
 def reindex_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
     """Hold the index's reindex lock; a second reindex waits up to wait_s, then refuses."""
+    index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
+    # flock belongs to the open file, so a second reindex in this same process waits too.
     with open(index_dir / LOCK_NAME, "a+") as fh:
         deadline = time.monotonic() + wait_s
         while True:
@@ -96,11 +149,19 @@ def reindex_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip()
+                    who = f"process {holder}" if holder.isdigit() else "another process"
                     raise IndexLockedError(
-                        f"another reindex is running on {index_dir}; try again when it finishes"
+                        f"another reindex ({who}) is updating the index in {index_dir}; "
+                        "wait for it to finish and try again"
                     ) from None
-                time.sleep(0.2)
+                time.sleep(0.1)
         try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
@@ -111,31 +172,37 @@ def _sha256(path: Path) -> str:
 
 
 def _scan(data_dir: Path, old: Manifest, report: ReindexReport) -> tuple[dict[str, dict], dict[str, tuple[Entry, str]]]:
-    """Files and entries now in the data directory; unchanged files are not parsed again."""
+    """Files and entries now in the data directory, by entry id with their file.
+
+    Files whose bytes did not change are not parsed again: their entries come from the manifest.
+    """
     if not data_dir.exists():
         raise FileNotFoundError(f"data directory {data_dir} does not exist")
     if not data_dir.is_dir():
         raise NotADirectoryError(f"data directory {data_dir} is not a directory")
     files: dict[str, dict] = {}
     entries: dict[str, tuple[Entry, str]] = {}
-    for path in sorted(data_dir.rglob("*.txt")):
+    for path in sorted(p for p in data_dir.rglob("*.txt") if p.is_file()):
         rel = path.relative_to(data_dir).as_posix()
-        sha = _sha256(path)
         previous = old.files.get(rel)
-        if previous and previous["sha"] == sha and all(e in old.entries for e in previous["entries"]):
-            parsed = [old.entries[e].entry for e in previous["entries"]]
-        else:
-            try:
+        try:
+            sha = _sha256(path)
+            if previous and previous["sha"] == sha and all(e in old.entries for e in previous["entries"]):
+                # Same bytes, same entries: only where the data directory is may have changed.
+                parsed = [_moved(old.entries[e].entry, path) for e in previous["entries"]]
+            else:
                 parsed = parse_day_file(path)
-            except ParseError as err:
-                report.errors.append(str(err))
-                report.skipped += 1
-                if previous:  # a file that broke keeps what it had: nothing indexed is lost
-                    files[rel] = previous
-                    for eid in previous["entries"]:
-                        if eid in old.entries and eid not in entries:
-                            entries[eid] = (old.entries[eid].entry, rel)
-                continue
+        except (ParseError, OSError) as err:
+            message = str(err) if isinstance(err, ParseError) else f"{path}:0: cannot read file: {err}"
+            report.skipped += 1
+            if previous:  # a file that broke keeps what it had: nothing indexed is lost
+                kept = [e for e in previous["entries"] if e in old.entries and e not in entries]
+                message += f" (its {len(kept)} indexed entries are kept until it is fixed)"
+                files[rel] = {"sha": previous["sha"], "entries": kept}
+                for eid in kept:
+                    entries[eid] = (old.entries[eid].entry, rel)
+            report.errors.append(message)
+            continue
         kept = []
         for entry in parsed:
             if entry.id in entries:
@@ -151,6 +218,29 @@ def _scan(data_dir: Path, old: Manifest, report: ReindexReport) -> tuple[dict[st
     return files, entries
 
 
+def _moved(entry: Entry, path: Path) -> Entry:
+    """The entry with its source file as found now (the data directory may have moved)."""
+    if entry.source.file == str(path):
+        return entry
+    return replace(entry, source=Source(str(path), entry.source.line))
+
+
+def _committed(index_dir: Path, report: ReindexReport) -> Manifest:
+    try:
+        return read_manifest(index_dir)[0]
+    except ManifestError as err:
+        report.message = f"{err}: rebuilding the whole index."
+        log.info(report.message)
+        return Manifest()
+
+
+def _clear_temp_files(index_dir: Path) -> None:
+    """Remove half-written temp files of a killed run (the renames that would commit them never ran)."""
+    for pattern in (".manifest-*.tmp", ".tokens-*.tmp"):
+        for tmp in index_dir.glob(pattern):
+            tmp.unlink(missing_ok=True)
+
+
 def reindex(
     settings: Settings,
     data_dir: Path | None = None,
@@ -163,94 +253,185 @@ def reindex(
     index_dir = Path(settings.index_dir)
     report = ReindexReport()
     with reindex_lock(index_dir, lock_wait_s):
-        old = load_manifest(index_dir)
+        _phase("scan")
+        _clear_temp_files(index_dir)
+        old = _committed(index_dir, report)
         fp = fingerprint(settings)
-        if old.entries and old.fingerprint != fp:
-            report.rebuilt = True
+        collection = _collection_name(settings, fp)
+        base = old
+        if old.version and (old.fingerprint != fp or old.collection != collection):
+            report.rebuilt, base = True, Manifest()
             report.message = (
-                f"Index settings changed ({old.fingerprint} -> {fp}): rebuilding the whole index."
+                f"Index settings changed ({_fp_diff(old.fingerprint, fp)}): rebuilding the whole index "
+                "into a new collection; the old one is dropped once the new one is committed."
             )
-            log.warning(report.message)
-            old_for_diff = Manifest(files={}, entries={})
-        else:
-            old_for_diff = old
-        files, current = _scan(data_dir, old_for_diff, report)
+        elif is_local(settings) and old.generation and not generation_exists(settings, old.generation):
+            report.rebuilt, base = True, Manifest()
+            store_dir = generation_path(settings, old.generation)
+            report.message = f"The vector store {store_dir} is missing: rebuilding the whole index."
+        if report.rebuilt:
+            log.info(report.message)  # the report carries it to the CLI and the app
 
+        files, current = _scan(data_dir, base, report)
         new = Manifest(
-            fingerprint=fp, collection=_collection_name(settings, fp), version=old.version + 1,
+            fingerprint=fp, collection=collection, generation=base.generation, previous=base.previous,
+            version=old.version + 1,
             updated=datetime.now(timezone.utc).isoformat(timespec="seconds"), files=files,
         )
-        todo: list[tuple[Entry, str, str]] = []
+        pending: list[Document] = []
         for eid, (entry, rel) in current.items():
-            content = entry_hash(entry)
-            prev = old_for_diff.entries.get(eid)
+            prev = base.entries.get(eid)
+            # An entry taken over from the manifest is the very object hashed before.
+            content = prev.hash if prev is not None and prev.entry is entry else entry_hash(entry)
             if prev is not None and prev.hash == content:
                 report.unchanged += 1
                 new.entries[eid] = EntryRecord(entry=entry, hash=content, chunks=prev.chunks, file=rel)
+                continue
+            if prev is None:
+                report.added += 1
             else:
-                if prev is None:
-                    report.added += 1
-                else:
-                    report.changed += 1
-                todo.append((entry, content, rel))
-        report.removed = sum(1 for eid in old_for_diff.entries if eid not in current)
-
-        store = open_store(settings, get_embedder(settings), new.collection)
-        existing = set(store.get(include=[])["ids"]) if todo else set()
-        pending = []
-        for entry, content, rel in todo:
+                report.changed += 1
             docs = chunk_entry(entry, content, settings.chunk_chars, settings.chunk_overlap)
-            new.entries[entry.id] = EntryRecord(entry=entry, hash=content, chunks=[d.id for d in docs], file=rel)
-            # Chunks already there come from a killed run with the same content: keep them.
-            pending.extend(d for d in docs if d.id not in existing)
-        _add_chunks(store, pending, settings.embed_batch, on_progress)
-        report.embedded_chunks = len(pending)
-        # Tokens for the lexical index are cached before the commit, like the vectors.
-        hashes = {eid: rec.hash for eid, rec in new.entries.items()}
-        cache = load_token_cache(index_dir)
-        if any(h not in cache for h in hashes.values()):
-            _, fresh = build_lexical(new.entries_by_id(), hashes, cache)
-            save_token_cache(index_dir, fresh)
+            new.entries[eid] = EntryRecord(entry=entry, hash=content, chunks=[d.id for d in docs], file=rel)
+            pending.extend(docs)
+        report.removed = sum(1 for eid in base.entries if eid not in current)
+        dropped = base.chunk_ids() - new.chunk_ids()
 
-        if report.added or report.changed or report.removed or report.rebuilt or not old.collection:
-            save_manifest(index_dir, new)
-        else:
+        dirty = (index_dir / DIRTY_NAME).exists()
+        committed = old
+        if new.same_state(old):
             report.message = report.message or "Nothing changed: no embedding done."
-        _collect_garbage(store, new)
-        if old.collection and old.collection != new.collection:
-            drop_collection(settings, old.collection)
+        else:
+            if pending or dropped:
+                if not is_local(settings):
+                    (index_dir / DIRTY_NAME).touch()
+                    dirty = True
+                _phase("copy")
+                writer = begin_write(settings, collection, new.version, base.generation or None)
+                try:
+                    _write_chunks(writer, pending, dropped, settings, on_progress, report)
+                    _phase("tokens")
+                    _cache_tokens(index_dir, old, new)
+                    _phase("finish")
+                    writer.finish()
+                except BaseException:
+                    close_client(writer.client)  # an uncommitted copy is swept by the next run
+                    raise
+                new.generation = writer.generation
+                # Readers may still be on the old generation (never on one of old settings).
+                new.previous = "" if report.rebuilt else old.generation
+            else:  # entries moved between files, or lines shifted: nothing to embed
+                _phase("tokens")
+                _cache_tokens(index_dir, old, new)
+            _phase("commit")
+            save_manifest(index_dir, new)
+            committed = new
+        _phase("sweep")
+        _sweep(settings, committed, dropped if committed is new else set(), dirty)
     report.seconds = round(time.perf_counter() - started, 3)
+    _phase("done")
     return report
 
 
-def _add_chunks(store, docs: list, batch: int, on_progress: Progress | None) -> None:
-    total = len(docs)
+def _fp_diff(old: dict, new: dict) -> str:
+    changed = [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    return ", ".join(changed) or "collection name"
+
+
+def _write_chunks(
+    writer: Writer, pending: list[Document], dropped: set[str], settings: Settings,
+    on_progress: Progress | None, report: ReindexReport,
+) -> None:
+    """Embed and store the pending chunks, reusing vectors of identical dropped text; then,
+    in a private generation, delete the dropped chunks."""
+    coll = writer.collection
+    if not writer.private and pending:
+        # A killed run may already have stored some of these (same id = same content).
+        there = set()
+        ids = [d.id for d in pending]
+        for start in range(0, len(ids), ID_BATCH):
+            there.update(coll.get(ids=ids[start : start + ID_BATCH], include=[])["ids"])
+        pending = [d for d in pending if d.id not in there]
+    reuse: dict[str, list[float]] = {}
+    if pending and dropped:
+        ids = sorted(dropped)
+        for start in range(0, len(ids), ID_BATCH):
+            got = coll.get(ids=ids[start : start + ID_BATCH], include=["documents", "embeddings"])
+            reuse.update(zip(got["documents"], got["embeddings"]))
+    _phase("embed")
+    embedder = get_embedder(settings)
+    total = len(pending)
     if on_progress:
         on_progress(0, total)
-    for start in range(0, total, batch):
-        part = docs[start : start + batch]
-        store.add_texts(
-            texts=[d.page_content for d in part],
-            metadatas=[d.metadata for d in part],
-            ids=[d.id for d in part],
+    for start in range(0, total, settings.embed_batch):
+        part = pending[start : start + settings.embed_batch]
+        fresh = [d.page_content for d in part if d.page_content not in reuse]
+        vectors = iter(embedder.embed_documents(fresh) if fresh else [])
+        embeddings = [reuse[d.page_content] if d.page_content in reuse else next(vectors) for d in part]
+        coll.upsert(
+            ids=[d.id for d in part], embeddings=np.asarray(embeddings, dtype=np.float32),
+            documents=[d.page_content for d in part], metadatas=[d.metadata for d in part],
         )
+        report.embedded_chunks += len(fresh)
+        report.reused_chunks += len(part) - len(fresh)
         if on_progress:
-            on_progress(min(start + batch, total), total)
+            on_progress(min(start + len(part), total), total)
+    if writer.private and dropped:
+        _phase("store-delete")
+        _delete_ids(coll, sorted(dropped))
 
 
-def _collect_garbage(store, manifest: Manifest) -> None:
-    """Delete chunks the committed manifest does not own (old versions, killed runs)."""
-    owned = manifest.chunk_ids()
-    stale = [cid for cid in store.get(include=[])["ids"] if cid not in owned]
-    for start in range(0, len(stale), 1000):
-        store.delete(ids=stale[start : start + 1000])
+def _delete_ids(coll, ids: list[str]) -> None:
+    for start in range(0, len(ids), ID_BATCH):
+        coll.delete(ids=ids[start : start + ID_BATCH])
+
+
+def _cache_tokens(index_dir: Path, old: Manifest, new: Manifest) -> None:
+    """Cache lexical tokens of new content before the commit, like its vectors.
+
+    The cache keeps the old manifest's tokens too, so a reader still on the old manifest
+    never has to tokenize (load Kiwi) again; older content is pruned when tokens are added.
+    """
+    cache = load_token_cache(index_dir)
+    missing = {rec.hash: rec.entry for rec in new.entries.values() if rec.hash not in cache}
+    if not missing:
+        return
+    for content, entry in missing.items():
+        cache[content] = entry_tokens(entry)
+    keep = set(new.hashes().values()) | set(old.hashes().values())
+    save_token_cache(index_dir, {h: t for h, t in cache.items() if h in keep})
+
+
+def _sweep(settings: Settings, committed: Manifest, dropped: set[str], dirty: bool) -> None:
+    """Delete what the committed manifest does not use (after the commit, never before)."""
+    if is_local(settings):
+        sweep(settings, settings.collection, {committed.generation, committed.previous} - {""})
+        return
+    if not committed.collection:
+        return
+    if dropped or dirty:
+        client = connect(settings)
+        try:
+            coll = client.get_or_create_collection(committed.collection)
+            if dirty:  # a killed run may have left chunks nobody owns: find them all
+                owned = committed.chunk_ids()
+                dropped = {cid for cid in coll.get(include=[])["ids"] if cid not in owned}
+            _delete_ids(coll, sorted(dropped))
+        finally:
+            close_client(client)
+    sweep(settings, settings.collection, {committed.collection})
+    (Path(settings.index_dir) / DIRTY_NAME).unlink(missing_ok=True)
+
+
+_NEVER = (-1, -1, -1)
 
 
 class Index:
-    """Read side of an index directory: the committed manifest plus its Chroma collection.
+    """Read side of an index directory: the committed manifest, its store and lexical index.
 
-    `refresh()` is cheap (one stat) and picks up a reindex done by another process, so a
-    running app answers from new days without a restart.
+    `refresh()` is cheap (one stat) and picks up a reindex committed by any process, so a
+    running app answers from new days without a restart: locally a new commit names a new
+    store generation, which opens as a new Chroma client with nothing stale cached.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -261,45 +442,99 @@ class Index:
         self.lexical = LexicalIndex([], [])
         self.days: list[date] = []
         self.tags: Counter[str] = Counter()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp = _NEVER
+        self._lock = threading.Lock()
+        self._client = None
         self._store = None
+        self._store_key: tuple[str, str] | None = None
+        self._retired: list = []  # clients of replaced generations, closed one switch later
         self._owned: set[str] = set()
+        self._dense_ok = True
         self.refresh()
 
     def refresh(self) -> bool:
-        """Reload the manifest if a reindex committed a new one; True when it changed."""
-        path = Path(self.settings.index_dir) / "manifest.json"
-        try:
-            st = path.stat()
-            stamp = (st.st_mtime_ns, st.st_size)
-        except FileNotFoundError:
-            stamp = None
-        if stamp == self._stamp:
+        """Reload if a reindex committed a new manifest; True when it changed."""
+        index_dir = Path(self.settings.index_dir)
+        if manifest_stamp(index_dir) == self._stamp:
             return False
-        manifest = load_manifest(Path(self.settings.index_dir))
-        if manifest.collection != self.manifest.collection or self._store is None:
-            self._store = (
-                open_store(self.settings, self.embedder, manifest.collection) if manifest.collection else None
-            )
-        self.manifest, self._stamp = manifest, stamp
-        self._owned = manifest.chunk_ids()
-        self.entries = manifest.entries_by_id()
-        hashes = {eid: rec.hash for eid, rec in manifest.entries.items()}
-        self.lexical, _ = build_lexical(self.entries, hashes, load_token_cache(Path(self.settings.index_dir)))
-        self.days = sorted({e.day for e in self.entries.values()})
-        self.tags = Counter(t for e in self.entries.values() for t in e.tags)
-        return True
+        with self._lock:
+            if manifest_stamp(index_dir) == self._stamp:
+                return False
+            manifest, stamp = read_manifest(index_dir)
+            key = (manifest.collection, manifest.generation)
+            client, store = self._client, self._store
+            if not manifest.entries:
+                client, store = None, None
+            elif key != self._store_key or store is None:
+                client = connect(self.settings, manifest.generation)
+                store = open_store(self.settings, self.embedder, manifest.collection, client)
+            entries = manifest.entries_by_id()
+            lexical, _ = build_lexical(entries, manifest.hashes(), load_token_cache(index_dir))
+            embedder_used = manifest.fingerprint.get("embedder", self.settings.embedder)
+            self._dense_ok = embedder_used == self.settings.embedder
+            if not self._dense_ok:
+                log.warning(
+                    "the index in %s was built with embedder %r but this process uses %r: "
+                    "dense search is off until it is restarted with the same settings",
+                    index_dir, embedder_used, self.settings.embedder,
+                )
+            if client is not self._client:
+                # A query in another thread may still use the replaced client: close it later.
+                for old in self._retired:
+                    close_client(old)
+                self._retired = [self._client] if self._client is not None else []
+            self._client, self._store, self._store_key = client, store, key
+            self._owned = manifest.chunk_ids()
+            self.manifest, self.entries, self.lexical = manifest, entries, lexical
+            self.days = sorted({e.day for e in entries.values()})
+            self.tags = Counter(t for e in entries.values() for t in e.tags)
+            self._stamp = stamp
+            return True
+
+    def close(self) -> None:
+        """Release the store clients (the Index is unusable afterwards)."""
+        with self._lock:
+            for client in [*self._retired, self._client]:
+                close_client(client)
+            self._retired, self._client, self._store = [], None, None
 
     def dense(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[str, str, float]]:
         """(entry id, chunk kind, cosine similarity) of the nearest committed chunks."""
-        if self._store is None or not self._owned:
+        store, owned = self._store, self._owned
+        if store is None or not owned or not self._dense_ok:
             return []
-        # Over-fetch a little: chunks of an uncommitted reindex may sit in the collection.
-        results = self._store.similarity_search_by_vector_with_relevance_scores(
-            vector, k=min(n + 16, len(self._owned) + 16), filter=where
-        )
-        hits = []
-        for doc, distance in results:
-            if doc.id in self._owned:
-                hits.append((doc.metadata["entry_id"], doc.metadata["kind"], 1.0 - float(distance)))
-        return hits[:n]
+        # A server collection may hold chunks of a reindex in flight (or a killed one) that
+        # no manifest owns: over-fetch, and fetch more while they crowd out owned ones.
+        k = n + 16
+        while True:
+            results = store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
+            hits = [
+                (doc.metadata["entry_id"], doc.metadata["kind"], 1.0 - float(distance))
+                for doc, distance in results
+                if doc.id in owned
+            ]
+            if len(hits) >= n or len(results) < k:
+                return hits[:n]
+            k *= 4
+
+    def similarity(self, vector: list[float], entry_ids: list[str]) -> dict[str, float]:
+        """Best cosine similarity of each given entry's chunks to a query vector.
+
+        Fusion needs both scores for every candidate: an entry found only lexically still
+        gets its real semantic similarity instead of counting as 0.
+        """
+        store, manifest = self._store, self.manifest
+        if store is None or not self._dense_ok:
+            return {}
+        owner = {cid: eid for eid in entry_ids if eid in manifest.entries for cid in manifest.entries[eid].chunks}
+        if not owner:
+            return {}
+        got = store.get(ids=list(owner), include=["embeddings"])
+        if not len(got["ids"]):
+            return {}
+        sims = np.asarray(got["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+        best: dict[str, float] = {}
+        for cid, sim in zip(got["ids"], sims.tolist()):
+            eid = owner[cid]
+            best[eid] = max(best.get(eid, -1.0), sim)
+        return best

@@ -1,8 +1,8 @@
 """What is indexed: per file its hash and entries, per entry its content hash and chunk ids.
 
-The manifest is the commit point of every reindex: Chroma may briefly hold chunks the
-manifest does not list (a reindex in flight, or one that was killed), and readers ignore
-them; the manifest is replaced atomically, so readers always see one consistent version.
+The manifest is the commit point of every reindex. It names the store generation that holds
+exactly its chunks (see rag/store.py) and is replaced atomically, so a reader always sees one
+consistent version: entries, chunks and the lexical index derived from them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from pathlib import Path
 from rag.digest import Entry, Source
 
 MANIFEST_NAME = "manifest.json"
-FORMAT = 1
+# 2: adds `generation` and `previous` (store directories). Older layouts are rebuilt, never misread.
+FORMAT = 2
+
+Stamp = tuple[int, int, int]
+
+
+class ManifestError(RuntimeError):
+    """The manifest file exists but cannot be read."""
 
 
 @dataclass
@@ -36,6 +43,8 @@ class Manifest:
 
     fingerprint: dict = field(default_factory=dict)
     collection: str = ""
+    generation: str = ""  # local store directory under index_dir/chroma; "" on a server
+    previous: str = ""  # the generation before it, kept for readers that have not refreshed
     version: int = 0
     updated: str = ""
     files: dict[str, dict] = field(default_factory=dict)  # rel path -> {"sha", "entries"}
@@ -48,6 +57,20 @@ class Manifest:
     def chunk_ids(self) -> set[str]:
         """Every chunk id the committed state owns."""
         return {c for rec in self.entries.values() for c in rec.chunks}
+
+    def hashes(self) -> dict[str, str]:
+        """Content hash by entry id."""
+        return {eid: rec.hash for eid, rec in self.entries.items()}
+
+    def same_state(self, other: Manifest) -> bool:
+        """True when both describe the same index (version and time aside)."""
+        return (
+            self.fingerprint == other.fingerprint
+            and self.collection == other.collection
+            and self.generation == other.generation
+            and self.files == other.files
+            and self.entries == other.entries
+        )
 
 
 def entry_to_dict(entry: Entry) -> dict:
@@ -78,17 +101,28 @@ def manifest_path(index_dir: Path) -> Path:
     return Path(index_dir) / MANIFEST_NAME
 
 
-def load_manifest(index_dir: Path) -> Manifest:
-    """The committed manifest, or an empty one for a new index directory."""
-    path = manifest_path(index_dir)
-    if not path.exists():
-        return Manifest()
-    raw = json.loads(path.read_text(encoding="utf-8"))
+def _stamp(st: os.stat_result) -> Stamp:
+    # Every commit is a new file renamed into place: a new inode, so equal sizes and a coarse
+    # mtime clock cannot hide a change.
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def manifest_stamp(index_dir: Path) -> Stamp | None:
+    """Cheap identity of the committed manifest (one stat); None when there is none."""
+    try:
+        return _stamp(os.stat(manifest_path(index_dir)))
+    except FileNotFoundError:
+        return None
+
+
+def _parse(raw: dict) -> Manifest:
     if raw.get("format") != FORMAT:
         return Manifest()  # an unknown layout is rebuilt rather than misread
     return Manifest(
         fingerprint=raw["fingerprint"],
         collection=raw["collection"],
+        generation=raw["generation"],
+        previous=raw.get("previous", ""),
         version=raw["version"],
         updated=raw["updated"],
         files=raw["files"],
@@ -102,12 +136,38 @@ def load_manifest(index_dir: Path) -> Manifest:
     )
 
 
+def read_manifest(index_dir: Path) -> tuple[Manifest, Stamp | None]:
+    """The committed manifest (empty for a new index directory) and its stamp.
+
+    The stamp is taken from the open file, so it belongs to the manifest returned even when
+    a reindex replaces the file meanwhile.
+    """
+    path = manifest_path(index_dir)
+    try:
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        return Manifest(), None
+    with fh:
+        stamp = _stamp(os.fstat(fh.fileno()))
+        try:
+            return _parse(json.loads(fh.read().decode("utf-8"))), stamp
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ManifestError(f"{path}: unreadable index manifest ({exc}); run `rag reindex` to rebuild") from exc
+
+
+def load_manifest(index_dir: Path) -> Manifest:
+    """The committed manifest, or an empty one for a new index directory."""
+    return read_manifest(index_dir)[0]
+
+
 def save_manifest(index_dir: Path, manifest: Manifest) -> None:
-    """Write atomically: a temp file, fsync, then rename over the old one."""
+    """Write atomically: a temp file, fsync, rename over the old one, fsync the directory."""
     payload = {
         "format": FORMAT,
         "fingerprint": manifest.fingerprint,
         "collection": manifest.collection,
+        "generation": manifest.generation,
+        "previous": manifest.previous,
         "version": manifest.version,
         "updated": manifest.updated,
         "files": manifest.files,
@@ -118,13 +178,21 @@ def save_manifest(index_dir: Path, manifest: Manifest) -> None:
     }
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))  # one write beats json.dump's many
     fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".manifest-", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes it private; readers may run as another user
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, ensure_ascii=False)
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, manifest_path(index_dir))
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    # The rename itself must reach the disk before anything the old manifest named is deleted.
+    dir_fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
