@@ -446,9 +446,10 @@ class Index:
         self._lock = threading.Lock()
         self._client = None
         self._store = None
+        self._collection = None
         self._store_key: tuple[str, str] | None = None
         self._retired: list = []  # clients of replaced generations, closed one switch later
-        self._owned: set[str] = set()
+        self._owner: dict[str, str] = {}  # committed chunk id -> entry id
         self._dense_ok = True
         self.refresh()
 
@@ -484,7 +485,8 @@ class Index:
                     close_client(old)
                 self._retired = [self._client] if self._client is not None else []
             self._client, self._store, self._store_key = client, store, key
-            self._owned = manifest.chunk_ids()
+            self._collection = client.get_collection(manifest.collection) if client is not None else None
+            self._owner = {cid: eid for eid, rec in manifest.entries.items() for cid in rec.chunks}
             self.manifest, self.entries, self.lexical = manifest, entries, lexical
             self.days = sorted({e.day for e in entries.values()})
             self.tags = Counter(t for e in entries.values() for t in e.tags)
@@ -496,24 +498,26 @@ class Index:
         with self._lock:
             for client in [*self._retired, self._client]:
                 close_client(client)
-            self._retired, self._client, self._store = [], None, None
+            self._retired, self._client, self._store, self._collection = [], None, None, None
 
-    def dense(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[str, str, float]]:
-        """(entry id, chunk kind, cosine similarity) of the nearest committed chunks."""
-        store, owned = self._store, self._owned
-        if store is None or not owned or not self._dense_ok:
+    def dense(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """(entry id, cosine similarity) of the nearest committed chunks, nearest first.
+
+        Queries the collection for ids and distances only: documents and metadata would
+        cost several times the kNN itself, and the manifest already maps chunks to entries.
+        """
+        owner = self._owner
+        if self._collection is None or not owner or not self._dense_ok:
             return []
+        collection = self._collection  # langchain-chroma's query would always fetch documents
         # A server collection may hold chunks of a reindex in flight (or a killed one) that
         # no manifest owns: over-fetch, and fetch more while they crowd out owned ones.
         k = n + 16
         while True:
-            results = store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
-            hits = [
-                (doc.metadata["entry_id"], doc.metadata["kind"], 1.0 - float(distance))
-                for doc, distance in results
-                if doc.id in owned
-            ]
-            if len(hits) >= n or len(results) < k:
+            found = collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
+            ids, distances = found["ids"][0], found["distances"][0]
+            hits = [(owner[cid], 1.0 - float(d)) for cid, d in zip(ids, distances) if cid in owner]
+            if len(hits) >= n or len(ids) < k:
                 return hits[:n]
             k *= 4
 

@@ -92,10 +92,10 @@ def hybrid(index: Index, u: Understanding, k: int) -> list[Hit]:
     dense_best: dict[str, float] = {}
     kinds: dict[str, set[str]] = defaultdict(set)
     vector = index.embedder.embed_query(query)
-    for eid, kind, sim in index.dense(vector, CANDIDATES * 2, where):
+    for eid, sim in index.dense(vector, CANDIDATES * 2, where):
         if eid in index.entries:
             dense_best[eid] = max(dense_best.get(eid, -1.0), sim)
-            kinds[eid].add(kind)
+            kinds[eid].add("dense")
     allowed = None
     if u.filters:
         allowed = np.array(
@@ -142,7 +142,7 @@ def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:
         raise KeyError(f"no entry with id {entry_id!r} in the index")
     text = "\n".join(x for x in (entry.title, entry.comment_en or entry.comment_ko, (entry.abstract or "")[:600]) if x)
     best: dict[str, float] = {}
-    for eid, _, sim in index.dense(index.embedder.embed_query(text), CANDIDATES, None):
+    for eid, sim in index.dense(index.embedder.embed_query(text), CANDIDATES, None):
         if eid != entry_id and eid in index.entries:
             best[eid] = max(best.get(eid, -1.0), sim)
     ranked = sorted(best, key=best.get, reverse=True)[:k]
