@@ -24,6 +24,7 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / "seeds"
     index_dir: Path = PROJECT_ROOT / ".rag"
     chroma_url: str | None = None
+    chroma_token: str | None = field(default=None, repr=False)  # never printed
     openai_api_key: str | None = field(default=None, repr=False)  # never printed
     openai_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
@@ -68,6 +69,7 @@ def load_settings(**overrides: object) -> Settings:
         "data_dir": _env("RAG_DATA_DIR"),
         "index_dir": _env("RAG_INDEX_DIR"),
         "chroma_url": _env("RAG_CHROMA_URL"),
+        "chroma_token": _env("RAG_CHROMA_TOKEN"),
         "openai_api_key": _env("OPENAI_API_KEY"),
         "openai_base_url": _env("OPENAI_BASE_URL"),
         "llm_model": _env("RAG_LLM_MODEL"),

@@ -55,6 +55,10 @@ __all__ = [
 # refusing it early keeps memory and time bounded for whatever lands in the data dir.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
+# The largest real day has 44 entries. Without a cap, a file under MAX_FILE_BYTES made of
+# minimal entries ("T\n()\n", 5 bytes each) would become ~4 million Entry objects: minutes
+# of parsing and several GB of memory.
+MAX_ENTRIES_PER_DAY = 1000
 
 # Slugs longer than this are cut and suffixed with a hash of the full title, so ids stay
 # short (they are vector-store keys) yet unique.
@@ -77,6 +81,8 @@ _URL_TRAILING_PUNCT = ".,;:!?*"
 _BARE_URL_RE = re.compile(r"https?://\S+")
 _SENTENCE_END_RE = re.compile(r"[.!?。][\"'”’)\]]*$")
 _NON_WORD_RE = re.compile(r"\W+")
+# Lone surrogates: what text decoded with errors="surrogateescape" carries for invalid UTF-8.
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -241,6 +247,13 @@ def _split_lines(text: str, file: str) -> list[str]:
             raise ParseError(file, number, f"line is longer than {MAX_LINE_BYTES // 1024 // 1024} MB")
     if "\x00" in text:
         raise ParseError(file, text.count("\n", 0, text.index("\x00")) + 1, "NUL byte in text")
+    surrogate = _SURROGATE_RE.search(text)
+    if surrogate is not None:
+        # No UTF-8 file can hold one, and the manifest and Chroma (UTF-8 both) cannot store it.
+        raise ParseError(
+            file, text.count("\n", 0, surrogate.start()) + 1,
+            f"lone surrogate U+{ord(surrogate.group()):04X} in text (decoded from invalid UTF-8?)",
+        )
     return [line.strip() for line in lines]  # also drops the "\r" of CRLF files
 
 
@@ -293,6 +306,10 @@ def parse_day_text(text: str, file: str = "<text>") -> list[Entry]:
             and _is_authors_line(lines[index + 1])
         )
         if starts_entry:
+            if len(builders) == MAX_ENTRIES_PER_DAY:
+                raise ParseError(
+                    file, number, f"more than {MAX_ENTRIES_PER_DAY:,} entries in one day: not a digest day file"
+                )
             current = _EntryBuilder(number, line, _parse_authors(lines[index + 1]))
             builders.append(current)
             index += 2

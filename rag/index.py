@@ -60,7 +60,9 @@ from rag.manifest import (
     read_manifest,
     save_manifest,
 )
+from rag.remote_manifest import read_remote, remote_stamp, save_remote
 from rag.store import (
+    StoreUnavailableError,
     Writer,
     begin_write,
     close_client,
@@ -225,9 +227,61 @@ def _moved(entry: Entry, path: Path) -> Entry:
     return replace(entry, source=Source(str(path), entry.source.line))
 
 
-def _committed(index_dir: Path, report: ReindexReport) -> Manifest:
+def read_committed(settings: Settings) -> tuple[Manifest, object]:
+    """The committed manifest and its stamp: the local file, or the server's copy."""
+    if is_local(settings):
+        return read_manifest(Path(settings.index_dir))
+    client = connect(settings)
     try:
-        return read_manifest(index_dir)[0]
+        return _remote_call(settings, read_remote, client)
+    finally:
+        close_client(client)
+
+
+def committed_stamp(settings: Settings, client=None) -> object:
+    """What changes whenever a new manifest is committed (cheap: a stat, or one get)."""
+    if is_local(settings):
+        return manifest_stamp(Path(settings.index_dir))
+    return _remote_call(settings, remote_stamp, client)
+
+
+def _commit(settings: Settings, manifest: Manifest) -> None:
+    if is_local(settings):
+        save_manifest(Path(settings.index_dir), manifest)
+        return
+    client = connect(settings)
+    try:
+        _remote_call(settings, save_remote, client, manifest)
+    finally:
+        close_client(client)
+
+
+@contextmanager
+def server_errors(settings: Settings) -> Iterator[None]:
+    """Turn any failure talking to a Chroma server into one StoreUnavailableError.
+
+    httpx and chromadb raise many types when the server is away; locally an error is a real
+    bug and passes through unchanged.
+    """
+    try:
+        yield
+    except (ManifestError, StoreUnavailableError):
+        raise
+    except Exception as exc:
+        if is_local(settings):
+            raise
+        raise StoreUnavailableError(f"the Chroma server at {settings.chroma_url} failed: {exc}") from exc
+
+
+def _remote_call(settings: Settings, fn, client, *args):
+    """Run a manifest call against the server."""
+    with server_errors(settings):
+        return fn(client if client is not None else connect(settings), settings, *args)
+
+
+def _committed(settings: Settings, report: ReindexReport) -> Manifest:
+    try:
+        return read_committed(settings)[0]
     except ManifestError as err:
         report.message = f"{err}: rebuilding the whole index."
         log.info(report.message)
@@ -255,7 +309,7 @@ def reindex(
     with reindex_lock(index_dir, lock_wait_s):
         _phase("scan")
         _clear_temp_files(index_dir)
-        old = _committed(index_dir, report)
+        old = _committed(settings, report)
         fp = fingerprint(settings)
         collection = _collection_name(settings, fp)
         base = old
@@ -324,7 +378,7 @@ def reindex(
                 _phase("tokens")
                 _cache_tokens(index_dir, old, new)
             _phase("commit")
-            save_manifest(index_dir, new)
+            _commit(settings, new)
             committed = new
         _phase("sweep")
         _sweep(settings, committed, dropped if committed is new else set(), dirty)
@@ -424,6 +478,8 @@ def _sweep(settings: Settings, committed: Manifest, dropped: set[str], dirty: bo
 
 
 _NEVER = (-1, -1, -1)
+# How often a reader asks a Chroma server whether a new manifest was committed.
+REMOTE_POLL_S = 1.0
 
 
 class Index:
@@ -451,17 +507,43 @@ class Index:
         self._retired: list = []  # clients of replaced generations, closed one switch later
         self._owner: dict[str, str] = {}  # committed chunk id -> entry id
         self._dense_ok = True
-        self.refresh()
+        self._poller = None  # server mode: the client that polls for new commits
+        self._polled = 0.0
+        self.unavailable = ""
+        try:
+            self.refresh()
+        except StoreUnavailableError as err:
+            # The app must start and say so; every later refresh tries again.
+            self.unavailable = str(err)
+            log.warning("%s", err)
+
+    def _current_stamp(self) -> object:
+        """The committed stamp; on a server polled at most every REMOTE_POLL_S seconds."""
+        if is_local(self.settings):
+            return committed_stamp(self.settings)
+        now = time.monotonic()
+        if self._stamp is not _NEVER and now - self._polled < REMOTE_POLL_S:
+            return self._stamp
+        try:
+            if self._poller is None:
+                self._poller = connect(self.settings)
+            stamp = committed_stamp(self.settings, self._poller)
+        except StoreUnavailableError:
+            close_client(self._poller)  # a restarted server gets a fresh client next time
+            self._poller = None
+            raise
+        self._polled = now
+        return stamp
 
     def refresh(self) -> bool:
         """Reload if a reindex committed a new manifest; True when it changed."""
         index_dir = Path(self.settings.index_dir)
-        if manifest_stamp(index_dir) == self._stamp:
+        if self._current_stamp() == self._stamp:
             return False
         with self._lock:
-            if manifest_stamp(index_dir) == self._stamp:
+            manifest, stamp = read_committed(self.settings)
+            if stamp == self._stamp:
                 return False
-            manifest, stamp = read_manifest(index_dir)
             key = (manifest.collection, manifest.generation)
             client, store = self._client, self._store
             if not manifest.entries:
@@ -498,7 +580,9 @@ class Index:
         with self._lock:
             for client in [*self._retired, self._client]:
                 close_client(client)
-            self._retired, self._client, self._store, self._collection = [], None, None, None
+            for client in (self._poller,):
+                close_client(client)
+            self._retired, self._client, self._store, self._collection, self._poller = [], None, None, None, None
 
     def dense(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(entry id, cosine similarity) of the nearest committed chunks, nearest first.
@@ -514,7 +598,8 @@ class Index:
         # no manifest owns: over-fetch, and fetch more while they crowd out owned ones.
         k = n + 16
         while True:
-            found = collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
+            with server_errors(self.settings):
+                found = collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
             ids, distances = found["ids"][0], found["distances"][0]
             hits = [(owner[cid], 1.0 - float(d)) for cid, d in zip(ids, distances) if cid in owner]
             if len(hits) >= n or len(ids) < k:
@@ -527,13 +612,14 @@ class Index:
         Fusion needs both scores for every candidate: an entry found only lexically still
         gets its real semantic similarity instead of counting as 0.
         """
-        store, manifest = self._store, self.manifest
-        if store is None or not self._dense_ok:
+        collection, manifest = self._collection, self.manifest
+        if collection is None or not self._dense_ok:
             return {}
         owner = {cid: eid for eid in entry_ids if eid in manifest.entries for cid in manifest.entries[eid].chunks}
         if not owner:
             return {}
-        got = store.get(ids=list(owner), include=["embeddings"])
+        with server_errors(self.settings):
+            got = collection.get(ids=list(owner), include=["embeddings"])
         if not len(got["ids"]):
             return {}
         sims = np.asarray(got["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)

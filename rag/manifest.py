@@ -149,10 +149,12 @@ def read_manifest(index_dir: Path) -> tuple[Manifest, Stamp | None]:
         return Manifest(), None
     with fh:
         stamp = _stamp(os.fstat(fh.fileno()))
-        try:
-            return _parse(json.loads(fh.read().decode("utf-8"))), stamp
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ManifestError(f"{path}: unreadable index manifest ({exc}); run `rag reindex` to rebuild") from exc
+        raw = fh.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{path}: unreadable index manifest ({exc}); run `rag reindex` to rebuild") from exc
+    return parse_manifest_json(text, str(path)), stamp
 
 
 def load_manifest(index_dir: Path) -> Manifest:
@@ -160,8 +162,8 @@ def load_manifest(index_dir: Path) -> Manifest:
     return read_manifest(index_dir)[0]
 
 
-def save_manifest(index_dir: Path, manifest: Manifest) -> None:
-    """Write atomically: a temp file, fsync, rename over the old one, fsync the directory."""
+def manifest_json(manifest: Manifest) -> str:
+    """The manifest serialized (compact JSON), as stored in a file or on a Chroma server."""
     payload = {
         "format": FORMAT,
         "fingerprint": manifest.fingerprint,
@@ -176,9 +178,22 @@ def save_manifest(index_dir: Path, manifest: Manifest) -> None:
             for eid, rec in manifest.entries.items()
         },
     }
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_manifest_json(text: str, where: str) -> Manifest:
+    """Inverse of manifest_json; `where` names the source in the error."""
+    try:
+        return _parse(json.loads(text))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ManifestError(f"{where}: unreadable index manifest ({exc}); run `rag reindex` to rebuild") from exc
+
+
+def save_manifest(index_dir: Path, manifest: Manifest) -> None:
+    """Write atomically: a temp file, fsync, rename over the old one, fsync the directory."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))  # one write beats json.dump's many
+    text = manifest_json(manifest)  # one write beats json.dump's many
     fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".manifest-", suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes it private; readers may run as another user

@@ -88,6 +88,8 @@ def _http_client(settings: Settings) -> chromadb.ClientAPI:
             host=url.hostname,
             port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
+            # A deployment behind auth: the token rides in the standard header.
+            headers={"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None,
             settings=_chroma_settings(),
         )
     except Exception as exc:  # chromadb raises bare ValueError/ConnectionError variants here

@@ -14,6 +14,7 @@ from rag.answer import Answer, QuestionError
 from rag.cards import CSS, answer_html, filter_chips, hits_html, sources_html
 from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.index import Index, IndexLockedError, reindex
+from rag.store import StoreUnavailableError
 from rag.question import Filters
 from rag.retrieve import listing, similar, weekly_counts
 
@@ -67,6 +68,8 @@ document.addEventListener('click', (ev) => {
 def index_status(index: Index) -> str:
     """What is indexed, for the Index panel."""
     m = index.manifest
+    if index.unavailable and not m.entries:
+        return f"The index is unavailable: {index.unavailable}"
     if not m.entries:
         return "The index is empty: add day files to the data folder and press Reindex."
     days = index.days
@@ -142,13 +145,16 @@ def build_app(settings: Settings) -> gr.Blocks:
                 text += item
                 history[-1]["content"] = answer_html(text)
                 yield history, gr.skip(), chips, ""
-        except QuestionError as err:
+        except (QuestionError, StoreUnavailableError) as err:
             history[-1]["content"] = html.escape(str(err))
             yield history, "", chips, message
 
     def ask_api(question: str) -> dict:
         """One-shot answer for API clients (gradio_client): the `rag ask --json` shape."""
-        return answer(question, settings=settings).to_dict()
+        try:
+            return answer(question, settings=settings).to_dict()
+        except (QuestionError, StoreUnavailableError) as err:
+            raise gr.Error(str(err)) from err
 
     def browse_day(day: str | None) -> tuple[str, gr.Dropdown]:
         if not day:
@@ -180,11 +186,14 @@ def build_app(settings: Settings) -> gr.Blocks:
 
                 report = reindex(settings, on_progress=on_progress, lock_wait_s=30)
                 message = "\n".join([report.summary()] + [f"skipped: {e}" for e in report.errors])
-            except (IndexLockedError, FileNotFoundError, NotADirectoryError) as err:
+            except (IndexLockedError, FileNotFoundError, NotADirectoryError, StoreUnavailableError) as err:
                 message = f"Reindex failed: {err}"
             finally:
                 reindex_guard.release()
-        index.refresh()
+        try:
+            index.refresh()
+        except StoreUnavailableError as err:
+            message += f"\n{err}"
         days = [d.isoformat() for d in reversed(index.days)]
         return (message, index_status(index), gr.Dropdown(choices=tag_choices(index)),
                 gr.Dropdown(choices=days, value=None), gr.Dropdown(choices=tag_choices(index), value=None))
@@ -259,8 +268,13 @@ def serve(settings: Settings) -> None:
     """Index the data folder (only what changed), then serve on settings.host:settings.port."""
     from rag.cli import run_reindex
 
-    report = run_reindex(settings)
-    print(report.summary(), flush=True)
-    for err in report.errors:
-        print(f"skipped: {err}", flush=True)
+    try:
+        report = run_reindex(settings)
+    except StoreUnavailableError as err:
+        # Serve anyway: the page says what is wrong, and answers come back with the server.
+        print(f"Warning: {err}; starting without it.", flush=True)
+    else:
+        print(report.summary(), flush=True)
+        for err in report.errors:
+            print(f"skipped: {err}", flush=True)
     launch(build_app(settings), settings)

@@ -1,0 +1,147 @@
+"""Server mode against a real `chroma run` on a loopback port: shared state, outages, restarts."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.index import Index, REMOTE_POLL_S, reindex
+from rag.retrieve import search_index
+from rag.store import StoreUnavailableError
+from conftest import SEEDS, free_port, seed_settings_for
+
+pytestmark = pytest.mark.slow
+
+CHROMA = Path(sys.executable).with_name("chroma")
+QUESTION = "Which paper folds neighbouring image tokens into the channel dimension?"
+NEW_DAY = """2025년 5월 22일
+Quokka-Net: Marsupial Attention for Tabular Forecasting
+(Ada Example, Ben Sample)
+We introduce Quokka-Net, a pouch-shaped attention mechanism for tabular time series forecasting.
+표 형식 시계열 예측을 위한 주머니 모양 어텐션이라니 재미있네요.
+A pouch-shaped attention for tabular forecasting; fun.
+#forecasting #attention
+"""
+
+
+class ChromaServer:
+    """A `chroma run` process on a free loopback port, restartable on the same data."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.port, self.proc = path, free_port(), None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        # Logs go to a file: an unread pipe fills up and then blocks the server.
+        self.log = self.path.parent / f"{self.path.name}.log"
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited: {self.log.read_text(errors='replace')[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("chroma run did not answer within 60 s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    assert CHROMA.exists(), f"{CHROMA} missing: chromadb should install the `chroma` command"
+    srv = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    target = tmp_path_factory.mktemp("server-data")
+    for day in SEEDS.glob("*.txt"):
+        shutil.copy(day, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def indexed(server, data_dir, tmp_path_factory):
+    settings = seed_settings_for(tmp_path_factory.mktemp("writer") / "index", data_dir).with_overrides(chroma_url=server.url)
+    report = reindex(settings)
+    assert report.added == 33
+    return settings
+
+
+def settings_for(server, tmp_path, name: str):
+    return seed_settings_for(tmp_path / name, SEEDS).with_overrides(chroma_url=server.url)
+
+
+def test_a_process_with_an_empty_index_dir_reads_the_servers_state(indexed, server, tmp_path):
+    reader = Index(settings_for(server, tmp_path, "other-app"))
+    try:
+        assert len(reader.entries) == 33
+        _, hits = search_index(reader, QUESTION, 3)
+        assert hits[0].entry.title.startswith("Token-Shuffle")
+    finally:
+        reader.close()
+
+
+def test_each_app_sees_the_others_reindex_within_seconds(indexed, server, data_dir, tmp_path):
+    reader = Index(settings_for(server, tmp_path, "app-a"))
+    try:
+        (data_dir / "2025-05-22.txt").write_text(NEW_DAY, encoding="utf-8")
+        writer = settings_for(server, tmp_path, "app-b").with_overrides(data_dir=data_dir)
+        assert reindex(writer).added == 1
+        time.sleep(REMOTE_POLL_S + 0.1)
+        assert reader.refresh()
+        _, hits = search_index(reader, "pouch-shaped attention for tabular forecasting", 3)
+        assert hits[0].entry.title.startswith("Quokka-Net")
+        assert len(reader.lexical.entry_ids) == 34  # the lexical index follows the server
+    finally:
+        reader.close()
+        (data_dir / "2025-05-22.txt").unlink()
+        reindex(settings_for(server, tmp_path, "app-b").with_overrides(data_dir=data_dir))
+
+
+def test_server_down_at_start_is_a_clear_error_not_a_crash(tmp_path):
+    settings = seed_settings_for(tmp_path / "index").with_overrides(chroma_url=f"http://127.0.0.1:{free_port()}")
+    index = Index(settings)  # must not raise: the app starts and says what is wrong
+    assert "Chroma server" in index.unavailable
+    with pytest.raises(StoreUnavailableError, match="Chroma server"):
+        search_index(index, QUESTION, 3)
+    with pytest.raises(StoreUnavailableError, match="Chroma server"):
+        reindex(settings)
+
+
+def test_server_restarted_mid_session_next_request_recovers(indexed, server, tmp_path):
+    reader = Index(settings_for(server, tmp_path, "app-c"))
+    try:
+        assert search_index(reader, QUESTION, 3)[1][0].entry.title.startswith("Token-Shuffle")
+        server.stop()
+        time.sleep(REMOTE_POLL_S + 0.1)
+        with pytest.raises(StoreUnavailableError):
+            search_index(reader, QUESTION, 3)
+        server.start()
+        _, hits = search_index(reader, QUESTION, 3)
+        assert hits[0].entry.title.startswith("Token-Shuffle")
+    finally:
+        reader.close()
