@@ -19,9 +19,10 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from rag.digest import ParseError
     from rag.index import IndexLockedError
     from rag.llm import LLMError
+    from rag.manifest import ManifestError
     from rag.store import StoreUnavailableError
 
-    return (QuestionError, ParseError, IndexLockedError, LLMError, StoreUnavailableError,
+    return (QuestionError, ParseError, IndexLockedError, LLMError, StoreUnavailableError, ManifestError,
             FileNotFoundError, NotADirectoryError, ValueError)
 
 

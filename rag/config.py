@@ -41,8 +41,6 @@ class Settings:
     chunk_version: int = 1
     collection: str = "digest"
     top_k: int = 5
-    # Below this fused relevance the evidence is too weak to answer from.
-    min_relevance: float = 0.0
 
     @property
     def llm_enabled(self) -> bool:

@@ -178,10 +178,6 @@ def _scan(data_dir: Path, old: Manifest, report: ReindexReport) -> tuple[dict[st
 
     Files whose bytes did not change are not parsed again: their entries come from the manifest.
     """
-    if not data_dir.exists():
-        raise FileNotFoundError(f"data directory {data_dir} does not exist")
-    if not data_dir.is_dir():
-        raise NotADirectoryError(f"data directory {data_dir} is not a directory")
     files: dict[str, dict] = {}
     entries: dict[str, tuple[Entry, str]] = {}
     for path in sorted(p for p in data_dir.rglob("*.txt") if p.is_file()):
@@ -295,6 +291,13 @@ def _clear_temp_files(index_dir: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
+def _check_data_dir(data_dir: Path) -> None:
+    if not data_dir.exists():
+        raise FileNotFoundError(f"data directory {data_dir} does not exist")
+    if not data_dir.is_dir():
+        raise NotADirectoryError(f"data directory {data_dir} is not a directory")
+
+
 def reindex(
     settings: Settings,
     data_dir: Path | None = None,
@@ -306,6 +309,7 @@ def reindex(
     data_dir = Path(data_dir or settings.data_dir)
     index_dir = Path(settings.index_dir)
     report = ReindexReport()
+    _check_data_dir(data_dir)  # before the lock: a typo must not create an index directory
     with reindex_lock(index_dir, lock_wait_s):
         _phase("scan")
         _clear_temp_files(index_dir)
@@ -515,7 +519,7 @@ class Index:
         except StoreUnavailableError as err:
             # The app must start and say so; every later refresh tries again.
             self.unavailable = str(err)
-            log.warning("%s", err)
+            log.info("%s", err)  # callers show it: the app's Index panel, the CLI's error
 
     def _current_stamp(self) -> object:
         """The committed stamp; on a server polled at most every REMOTE_POLL_S seconds."""
