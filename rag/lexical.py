@@ -45,6 +45,7 @@ _EN_STOP = set(
 # question's match (and its coverage) with words entries rarely contain.
 _KO_STOP = set("논문 다이제스트 작성자 저자 목록 관련 내용 질문 항목 소개 무엇 어떤 생각".split())
 TOKENS_NAME = "lexical-tokens.json"
+COVERAGE_POWER = 3
 # Bump when tokenization changes: cached tokens of another version are discarded.
 TOKENIZER_VERSION = 3
 
@@ -172,15 +173,17 @@ class LexicalIndex:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def coverage(self, tokens: set[str], entry_id: str) -> float:
-        """Share of the question tokens' IDF mass that the entry contains (0..1).
+        """Share of the question's rare-word weight that the entry contains (0..1).
 
-        Unlike raw BM25 it does not grow with corpus size, so one threshold serves a
-        33-entry and a 4,000-entry index.
+        Each token weighs idf**COVERAGE_POWER, so the rarest words of a question dominate:
+        an entry that shares only its common words ("error", "model") with an off-topic
+        question scores low. Unlike raw BM25 it does not grow with corpus size, so one
+        threshold serves a 33-entry and a 4,000-entry index.
         """
         if not tokens or entry_id not in self._position:
             return 0.0
         vocab = self._vocab[self._position[entry_id]]
-        weights = {t: self.idf(t) for t in tokens}
+        weights = {t: self.idf(t) ** COVERAGE_POWER for t in tokens}
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if t in vocab) / total if total else 0.0
 
