@@ -10,6 +10,7 @@ shows up as a failure instead of passing silently.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import deque
@@ -17,6 +18,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CHAT_PATH = "/v1/chat/completions"
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gave up (a timeout test) closes the socket mid-reply: not an error here."""
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
 
 @dataclass(frozen=True)
@@ -27,11 +36,12 @@ class Reply:
     status: int = 200
     body: bytes | None = None  # raw body instead of a well-formed stream
     content_type: str = "text/event-stream"
+    delay_s: float = 0.0  # wait this long before answering (a slow endpoint)
 
     @classmethod
-    def stream(cls, text: str, piece_chars: int = 7) -> "Reply":
+    def stream(cls, text: str, piece_chars: int = 7, delay_s: float = 0.0) -> "Reply":
         """A well-formed streamed completion of `text`, cut into small deltas."""
-        return cls(pieces=tuple(text[i : i + piece_chars] for i in range(0, len(text), piece_chars)))
+        return cls(pieces=tuple(text[i : i + piece_chars] for i in range(0, len(text), piece_chars)), delay_s=delay_s)
 
     @classmethod
     def raw(cls, body: str, status: int = 200, content_type: str = "text/event-stream") -> "Reply":
@@ -88,7 +98,7 @@ class FakeChatServer:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd = _QuietServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -157,6 +167,7 @@ class FakeChatServer:
                 if reply is None:
                     self._send(500, b'{"error": {"message": "no scripted reply"}}', "application/json")
                     return
+                time.sleep(reply.delay_s)
                 if reply.body is not None:
                     self._send(reply.status, reply.body, reply.content_type)
                     return

@@ -177,3 +177,18 @@ def test_answer_stream_yields_text_deltas_then_the_final_answer(llm, llm_setting
     assert len(deltas) > 1 and all(isinstance(d, str) for d in deltas)
     assert "".join(deltas) == CITED == final.text
     assert [c.n for c in final.citations] == [1]
+
+
+def test_slow_endpoint_times_out_into_the_offline_answer(llm, llm_settings, seed_settings):
+    llm.script(Reply.stream(CITED, delay_s=3.0))
+    a = rag.answer(EN_QUESTION, settings=llm_settings.with_overrides(llm_timeout_s=0.5))
+    assert "failed" in a.notice and "Timeout" in a.notice
+    assert a.text == offline_text(seed_settings, EN_QUESTION)
+    assert API_KEY not in a.notice
+
+
+def test_a_5xx_is_retried_and_the_retry_answers(llm, llm_settings):
+    llm.script(Reply.error(503, "overloaded, try again"), Reply.stream(CITED))
+    a = rag.answer(EN_QUESTION, settings=llm_settings.with_overrides(llm_max_retries=1))
+    assert len(llm.requests) == 2  # the client backed off and asked again
+    assert not a.notice and a.citations and "[1]" in a.text
