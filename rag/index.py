@@ -52,6 +52,7 @@ from rag.lexical import (
     load_token_cache,
     save_token_cache,
 )
+from rag.question import Filters
 from rag.manifest import (
     EntryRecord,
     Manifest,
@@ -502,6 +503,8 @@ class Index:
         self.lexical = LexicalIndex([], [])
         self.days: list[date] = []
         self.tags: Counter[str] = Counter()
+        self._day_rows = np.zeros(0, dtype=np.int64)  # day ordinal per lexical row
+        self._tag_masks: dict[str, np.ndarray] = {}  # tag -> which lexical rows carry it
         self._stamp = _NEVER
         self._lock = threading.Lock()
         self._client = None
@@ -576,6 +579,8 @@ class Index:
             self.manifest, self.entries, self.lexical = manifest, entries, lexical
             self.days = sorted({e.day for e in entries.values()})
             self.tags = Counter(t for e in entries.values() for t in e.tags)
+            self._day_rows = np.array([entries[eid].day.toordinal() for eid in lexical.entry_ids], dtype=np.int64)
+            self._tag_masks: dict[str, np.ndarray] = {}
             self._stamp = stamp
             return True
 
@@ -609,6 +614,32 @@ class Index:
             if len(hits) >= n or len(ids) < k:
                 return hits[:n]
             k *= 4
+
+    def admitted(self, filters: Filters) -> np.ndarray:
+        """Boolean mask over the lexical index's rows: entries that pass the filters.
+
+        Vectorized (a Python loop over every entry cost ~7 ms per filtered question at 4k
+        entries): day ordinals per row, and one cached row mask per tag.
+        """
+        days = self._day_rows
+        mask = np.ones(len(days), dtype=bool)
+        if filters.days:
+            mask = np.zeros(len(days), dtype=bool)
+            for lo, hi in filters.days:
+                mask |= (days >= lo.toordinal()) & (days <= hi.toordinal())
+        if filters.tags:
+            tagged = np.zeros(len(days), dtype=bool)
+            for tag in filters.tags:
+                tagged |= self._tag_rows(tag)
+            mask &= tagged
+        return mask
+
+    def _tag_rows(self, tag: str) -> np.ndarray:
+        rows = self._tag_masks.get(tag)
+        if rows is None:
+            entries, ids = self.entries, self.lexical.entry_ids
+            rows = self._tag_masks[tag] = np.array([tag in entries[eid].tags for eid in ids], dtype=bool)
+        return rows
 
     def similarity(self, vector: list[float], entry_ids: list[str]) -> dict[str, float]:
         """Best cosine similarity of each given entry's chunks to a query vector.

@@ -6,7 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
 
 from rag.digest import Entry
 from rag.index import Index
@@ -96,12 +95,7 @@ def hybrid(index: Index, u: Understanding, k: int) -> list[Hit]:
         if eid in index.entries:
             dense_best[eid] = max(dense_best.get(eid, -1.0), sim)
             kinds[eid].add("dense")
-    allowed = None
-    if u.filters:
-        allowed = np.array(
-            [u.filters.admits(index.entries[eid].day, index.entries[eid].tags) for eid in index.lexical.entry_ids],
-            dtype=bool,
-        )
+    allowed = index.admitted(u.filters) if u.filters else None
     tokens = tokenize(query)
     lexical, every_lexical = index.lexical.search(tokens, CANDIDATES, allowed)
     for eid, _, field in lexical:
