@@ -21,9 +21,8 @@ p50/p95 are over all 90 timings, and the p50 of the questions that name a day, m
 searches, and again after it builds the Gradio app (`rag.web.build_app`, not launched). One process per step keeps each size's RSS its own. The load average is recorded
 beside every number: on a shared 2-core machine it explains most of the noise.
 
-Results are merged into benchmarks/out/scale.json by size, so a long size (100k: about an hour
-of embedding on 2 idle cores) can run later and join the table. Server mode (RAG_CHROMA_URL) is not
-measured yet.
+Results are merged into benchmarks/out/scale.json by size, so a long size (100k: ~40 minutes
+on 2 cores) can run later and join the table. Server mode (RAG_CHROMA_URL) is not measured yet.
 """
 
 from __future__ import annotations
@@ -258,10 +257,10 @@ def table(results: dict) -> str:
             "search p50 ms | search p95 ms | p50 unfiltered / filtered ms | load avg (build / search) | server mode |")
     lines = [head, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"]
     for r in rows:
-        kind = f"synthetic ({r['synthetic_entries']} copied)" if r["synthetic_entries"] else "real"
+        kind = f"synthetic ({r['synthetic_entries']:,} copied)" if r["synthetic_entries"] else "real"
         lines.append(
             f"| {r['entries']:,} | {kind} | {r['build_s']:,.0f} | {r['entries'] / r['build_s']:.1f} | "
-            f"{r['disk_mb']:,.0f} | {r['load_s']} | {r['rss_search_mb']:,} | {r['rss_app_mb'] or 'n/a':,} | "
+            f"{r['disk_mb']:,.0f} | {r['load_s']:.1f} | {r['rss_search_mb']:,} | {r['rss_app_mb'] or 'n/a':,} | "
             f"{r['search_p50_ms']} | {r['search_p95_ms']} | {r.get('unfiltered_p50_ms', '?')} / "
             f"{r.get('filtered_p50_ms', '?')} | {r['build_load_mean']} / {r['search_load']} | "
             "n/a (see issue 8 server mode) |"
