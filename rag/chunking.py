@@ -14,7 +14,10 @@ from rag.digest import Entry
 # and the paper's words stay separate so a question about either can match it.
 KINDS = ("title", "abstract", "comment_ko", "comment_en")
 
-_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|(?<=[다요죠음함됨군네])\.\s*|\n+")
+TITLE_PREFIX_CHARS = 300
+
+# Korean sentences often end "...군요." with no space before the next one; the period stays.
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|(?<=[다요죠음함됨군네]\.)\s*|\n+")
 
 
 def _norm_ws(text: str | None) -> str:
@@ -77,8 +80,12 @@ def chunk_metadata(entry: Entry, kind: str, content_hash: str) -> dict:
 
 def chunk_entry(entry: Entry, content_hash: str, max_chars: int, overlap: int) -> list[Document]:
     """The chunks of one entry; ids embed the content hash so old and new versions can coexist."""
-    head = entry.title
-    texts: list[tuple[str, str]] = [("title", " ".join([head, *("#" + t for t in entry.tags)]))]
+    # Every chunk starts with the title for context; a pathological title (100 kB) must not
+    # make every chunk huge, so the prefix is capped (the title chunk keeps the full title).
+    head = entry.title[:TITLE_PREFIX_CHARS]
+    texts: list[tuple[str, str]] = [
+        ("title", piece) for piece in windows(" ".join([entry.title, *("#" + t for t in entry.tags)]), max_chars, 0)
+    ]
     for kind in KINDS[1:]:
         body = getattr(entry, kind) or ""
         texts.extend((kind, f"{head}\n{piece}") for piece in windows(body, max_chars, overlap))

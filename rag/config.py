@@ -38,7 +38,7 @@ class Settings:
     # indexes are rebuilt instead of mixed.
     chunk_chars: int = 1200
     chunk_overlap: int = 200
-    chunk_version: int = 1
+    chunk_version: int = 2
     collection: str = "digest"
     top_k: int = 5
 

@@ -171,7 +171,8 @@ def reindex_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as fh:  # streamed: a huge stray file is not loaded whole
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _scan(data_dir: Path, old: Manifest, report: ReindexReport) -> tuple[dict[str, dict], dict[str, tuple[Entry, str]]]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 
+import numpy as np
+
 from rag.digest import Entry
 from rag.index import Index
 from rag.lexical import tokenize
@@ -21,6 +23,8 @@ from rag.question import Filters, Understanding, understand
 DENSE_WEIGHT = 0.55
 LEXICAL_WEIGHT = 0.45
 CANDIDATES = 60
+# Up to this many entries passing the filters, their chunks are scored directly.
+DIRECT_SCORING_MAX = 1500
 
 
 @dataclass(frozen=True)
@@ -87,15 +91,22 @@ def understand_question(index: Index, question: str, filters: Filters | None = N
 def hybrid(index: Index, u: Understanding, k: int) -> list[Hit]:
     """Dense and lexical candidates under the filters, fused and grouped per entry."""
     query = u.topic if len(u.topic) >= 3 else u.text
-    where = chroma_where(u.filters)
     dense_best: dict[str, float] = {}
     kinds: dict[str, set[str]] = defaultdict(set)
     vector = index.embedder.embed_query(query)
-    for eid, sim in index.dense(vector, CANDIDATES * 2, where):
-        if eid in index.entries:
-            dense_best[eid] = max(dense_best.get(eid, -1.0), sim)
-            kinds[eid].add("dense")
     allowed = index.admitted(u.filters) if u.filters else None
+    if allowed is not None and allowed.sum() <= DIRECT_SCORING_MAX:
+        # Few entries pass the filters: score all of them exactly. Chroma's filtered kNN
+        # costs in proportion to the whole collection (0.7 s at 100k entries).
+        admitted = [index.lexical.entry_ids[row] for row in np.flatnonzero(allowed)]
+        dense_best.update(index.similarity(vector, admitted))
+        for eid in dense_best:
+            kinds[eid].add("dense")
+    else:
+        for eid, sim in index.dense(vector, CANDIDATES * 2, chroma_where(u.filters)):
+            if eid in index.entries:
+                dense_best[eid] = max(dense_best.get(eid, -1.0), sim)
+                kinds[eid].add("dense")
     tokens = tokenize(query)
     lexical, every_lexical = index.lexical.search(tokens, CANDIDATES, allowed)
     for eid, _, field in lexical:
