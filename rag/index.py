@@ -509,7 +509,10 @@ class Index:
         self._stamp = _NEVER
         self._lock = threading.Lock()
         self._client = None
-        self._store = None
+        # The LangChain vector store over the committed collection, for LangChain pipelines
+        # (`index.vectorstore.as_retriever()`). Our own searches query the collection directly:
+        # langchain-chroma always fetches documents, several times the cost of the kNN.
+        self.vectorstore = None
         self._collection = None
         self._store_key: tuple[str, str] | None = None
         self._retired: list = []  # clients of replaced generations, closed one switch later
@@ -553,14 +556,14 @@ class Index:
             if stamp == self._stamp:
                 return False
             key = (manifest.collection, manifest.generation)
-            client, store = self._client, self._store
+            client, store = self._client, self.vectorstore
             if not manifest.entries:
                 client, store = None, None
             elif key != self._store_key or store is None:
                 client = connect(self.settings, manifest.generation)
                 store = open_store(self.settings, self.embedder, manifest.collection, client)
             entries = manifest.entries_by_id()
-            lexical, _ = build_lexical(entries, manifest.hashes(), load_token_cache(index_dir))
+            lexical = build_lexical(entries, manifest.hashes(), load_token_cache(index_dir))
             embedder_used = manifest.fingerprint.get("embedder", self.settings.embedder)
             self._dense_ok = embedder_used == self.settings.embedder
             if not self._dense_ok:
@@ -574,7 +577,7 @@ class Index:
                 for old in self._retired:
                     close_client(old)
                 self._retired = [self._client] if self._client is not None else []
-            self._client, self._store, self._store_key = client, store, key
+            self._client, self.vectorstore, self._store_key = client, store, key
             self._collection = client.get_collection(manifest.collection) if client is not None else None
             self._owner = {cid: eid for eid, rec in manifest.entries.items() for cid in rec.chunks}
             self.manifest, self.entries, self.lexical = manifest, entries, lexical
@@ -592,7 +595,7 @@ class Index:
                 close_client(client)
             for client in (self._poller,):
                 close_client(client)
-            self._retired, self._client, self._store, self._collection, self._poller = [], None, None, None, None
+            self._retired, self._client, self.vectorstore, self._collection, self._poller = [], None, None, None, None
 
     def dense(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(entry id, cosine similarity) of the nearest committed chunks, nearest first.

@@ -188,14 +188,7 @@ class LexicalIndex:
         return sum(w for t, w in weights.items() if t in vocab) / total if total else 0.0
 
 
-def build_lexical(entries: dict[str, Entry], hashes: dict[str, str], cache: dict[str, dict]) -> tuple[LexicalIndex, dict[str, dict]]:
+def build_lexical(entries: dict[str, Entry], hashes: dict[str, str], cache: dict[str, dict]) -> LexicalIndex:
     """A lexical index over entries, tokenizing only those missing from the cache."""
     ids = sorted(entries)
-    fresh: dict[str, dict] = {}
-    tokens = []
-    for eid in ids:
-        h = hashes[eid]
-        toks = cache.get(h) or entry_tokens(entries[eid])
-        fresh[h] = toks
-        tokens.append(toks)
-    return LexicalIndex(ids, tokens), fresh
+    return LexicalIndex(ids, [cache.get(hashes[eid]) or entry_tokens(entries[eid]) for eid in ids])

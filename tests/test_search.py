@@ -140,3 +140,10 @@ def test_tag_named_in_the_question_filters_topical_search(seed_settings):
 def test_search_refuses_empty_and_too_long_questions(seed_settings, question):
     with pytest.raises(QuestionError):
         rag.search(question, k=5, settings=seed_settings)
+
+
+def test_langchain_vectorstore_over_the_committed_collection_is_usable(seed_settings):
+    store = rag.get_index(seed_settings).vectorstore
+    docs = store.as_retriever(search_kwargs={"k": 3}).invoke("folding image tokens into channels, a pixel shuffle")
+    assert docs and all("entry_id" in d.metadata for d in docs)
+    assert any(d.metadata["entry_id"].startswith("2025-04-25/token-shuffle") for d in docs)
