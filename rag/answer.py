@@ -29,6 +29,7 @@ _URL_LIST = re.compile(r"\(\s*https?://[^()]*\)")
 # the 27 answerable and 3 unanswerable questions of ../shared/eval plus 40 title-derived
 # questions about random entries and 10 off-topic ones (quantum codes, knitting, ...):
 # answerable scored >= 0.54, unanswerable <= 0.45; 0.50 sits in the gap.
+# Reproduce with benchmarks/calibrate_abstention.py.
 # Common words can give an off-topic question some overlap ("capital of France"), so the
 # top entry must also be at least loosely related in meaning: answerable questions had
 # similarity >= 0.22, off-topic ones on the seeds below 0.14.
