@@ -143,24 +143,23 @@ class LexicalIndex:
             return {f: np.zeros(len(self.entry_ids), dtype=np.float32) for f in FIELDS}
         return {f: bm.get_scores(query_tokens) for f, bm in self._indexes.items()}
 
-    def totals(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Weighted BM25 of every entry (all fields summed), and each entry's best field index."""
+    def totals(self, query_tokens: list[str]) -> np.ndarray:
+        """Weighted BM25 of every entry, all fields summed."""
         per_field = self.scores(query_tokens)
-        stacked = np.stack([per_field[f] * FIELD_WEIGHTS[f] for f in FIELDS]) if self.entry_ids else np.zeros((len(FIELDS), 0))
-        return stacked.sum(axis=0), stacked.argmax(axis=0)
+        if not self.entry_ids:
+            return np.zeros(0, dtype=np.float32)
+        return np.sum([per_field[f] * FIELD_WEIGHTS[f] for f in FIELDS], axis=0)
 
-    def search(self, query_tokens: list[str], n: int, allowed: np.ndarray | None = None) -> tuple[list[tuple[str, float, str]], np.ndarray]:
-        """(entry id, score, best field) of the n best entries, and every entry's score (by row).
+    def search(self, query_tokens: list[str], n: int, allowed: np.ndarray | None = None) -> tuple[list[tuple[str, float]], np.ndarray]:
+        """(entry id, score) of the n best entries, and every entry's score (by row).
 
         `allowed` masks entries out (filters).
         """
-        total, best_field = self.totals(query_tokens)
+        total = self.totals(query_tokens)
         if allowed is not None:
             total = np.where(allowed, total, 0.0)
         order = np.argsort(-total)[:n]
-        names = list(FIELDS)
-        top = [(self.entry_ids[i], float(total[i]), names[int(best_field[i])]) for i in order if total[i] > 0]
-        return top, total
+        return [(self.entry_ids[i], float(total[i])) for i in order if total[i] > 0], total
 
     def position(self, entry_id: str) -> int:
         """Row of an entry in this index."""

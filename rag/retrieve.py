@@ -36,7 +36,6 @@ class Hit:
     dense: float = 0.0          # best cosine similarity among its chunks
     lexical: float = 0.0        # its BM25 score (all fields)
     coverage: float = 0.0       # share of the question's rare words the entry contains
-    matched: tuple[str, ...] = ()  # chunk kinds / fields that matched
 
 
 def chroma_where(filters: Filters) -> dict | None:
@@ -77,7 +76,7 @@ def listing(index: Index, filters: Filters) -> list[Hit]:
     """Every entry passing the filters, newest day first, in digest order within a day."""
     chosen = [e for e in index.entries.values() if filters.admits(e.day, e.tags)]
     chosen.sort(key=lambda e: (-e.day.toordinal(), e.source.line))
-    return [Hit(entry=e, score=1.0, matched=("filter",)) for e in chosen]
+    return [Hit(entry=e, score=1.0) for e in chosen]
 
 
 def understand_question(index: Index, question: str, filters: Filters | None = None) -> Understanding:
@@ -92,7 +91,6 @@ def hybrid(index: Index, u: Understanding, k: int) -> list[Hit]:
     """Dense and lexical candidates under the filters, fused and grouped per entry."""
     query = u.topic if len(u.topic) >= 3 else u.text
     dense_best: dict[str, float] = {}
-    kinds: dict[str, set[str]] = defaultdict(set)
     vector = index.embedder.embed_query(query)
     allowed = index.admitted(u.filters) if u.filters else None
     if allowed is not None and allowed.sum() <= DIRECT_SCORING_MAX:
@@ -100,31 +98,25 @@ def hybrid(index: Index, u: Understanding, k: int) -> list[Hit]:
         # costs in proportion to the whole collection (0.7 s at 100k entries).
         admitted = [index.lexical.entry_ids[row] for row in np.flatnonzero(allowed)]
         dense_best.update(index.similarity(vector, admitted))
-        for eid in dense_best:
-            kinds[eid].add("dense")
     else:
         for eid, sim in index.dense(vector, CANDIDATES * 2, chroma_where(u.filters)):
             if eid in index.entries:
                 dense_best[eid] = max(dense_best.get(eid, -1.0), sim)
-                kinds[eid].add("dense")
     tokens = tokenize(query)
     lexical, every_lexical = index.lexical.search(tokens, CANDIDATES, allowed)
-    for eid, _, field in lexical:
-        kinds[eid].add(field)
     # Score every candidate on both signals: found lexically only -> fetch its similarity;
     # found densely only -> its BM25 is already known.
-    only_lexical = [eid for eid, _, _ in lexical if eid not in dense_best]
-    dense_best.update(index.similarity(vector, only_lexical))
-    candidates = set(dense_best) | {eid for eid, _, _ in lexical}
+    dense_best.update(index.similarity(vector, [eid for eid, _ in lexical if eid not in dense_best]))
+    candidates = set(dense_best) | {eid for eid, _ in lexical}
     dense_all = {eid: dense_best.get(eid, 0.0) for eid in candidates}
     lex_score = {eid: float(every_lexical[index.lexical.position(eid)]) for eid in candidates}
     fused = fuse(dense_all, lex_score)
     ranked = sorted(fused, key=lambda eid: (-fused[eid], eid))[:k]
+    token_set = set(tokens)
     return [
         Hit(
-            entry=index.entries[eid], score=fused[eid], dense=dense_best.get(eid, 0.0),
-            lexical=lex_score.get(eid, 0.0), coverage=index.lexical.coverage(set(tokens), eid),
-            matched=tuple(sorted(kinds[eid])),
+            entry=index.entries[eid], score=fused[eid], dense=dense_all[eid],
+            lexical=lex_score[eid], coverage=index.lexical.coverage(token_set, eid),
         )
         for eid in ranked
     ]
@@ -151,7 +143,7 @@ def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:
         if eid != entry_id and eid in index.entries:
             best[eid] = max(best.get(eid, -1.0), sim)
     ranked = sorted(best, key=best.get, reverse=True)[:k]
-    return [Hit(entry=index.entries[eid], score=best[eid], dense=best[eid], matched=("similar",)) for eid in ranked]
+    return [Hit(entry=index.entries[eid], score=best[eid], dense=best[eid]) for eid in ranked]
 
 
 def weekly_counts(entries: list[Entry]) -> list[tuple[date, int]]:
