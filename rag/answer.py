@@ -153,9 +153,14 @@ def validate_citations(text: str, contexts: list[Hit]) -> tuple[str, list[int]]:
     return cleaned.strip(), cited
 
 
+def commentary(entry: Entry, lang: str) -> str:
+    """The digest author's comment in the given language, else in the other one ('' if none)."""
+    first, second = (entry.comment_ko, entry.comment_en) if lang == "ko" else (entry.comment_en, entry.comment_ko)
+    return first or second
+
+
 def _snippet(entry: Entry, lang: str) -> str:
-    text = entry.comment_ko if lang == "ko" and entry.comment_ko else (entry.comment_en or entry.comment_ko or entry.abstract or "")
-    return text[:300]
+    return (commentary(entry, lang) or entry.abstract or "")[:300]
 
 
 def build_answer(prep: Prepared, text: str, abstained: bool, notice: str = "") -> Answer:
@@ -213,9 +218,7 @@ def _best_sentences(index: Index, query_vec: np.ndarray, texts: list[str], limit
 
 def _support(index: Index, query_vec: np.ndarray, entry: Entry, lang: str) -> list[tuple[str, str]]:
     """(label, text) lines that support an answer from one entry, in the question's language."""
-    comment = entry.comment_ko if lang == "ko" else (entry.comment_en or entry.comment_ko)
-    if not comment:
-        comment = entry.comment_ko or entry.comment_en
+    comment = commentary(entry, lang)
     out = []
     if comment:
         out.append(("author", " ".join(_best_sentences(index, query_vec, [comment], 2))))
@@ -283,7 +286,7 @@ def write_offline(index: Index, prep: Prepared) -> str:
     return "\n".join(lines)
 
 
-def abstained_text(prep: Prepared) -> bool:
+def offline_abstains(prep: Prepared) -> bool:
     """Whether the offline writer abstains for these hits."""
     return prep.weak or (prep.listing and not prep.hits)
 
@@ -309,7 +312,7 @@ def answer_stream(
         except LLMError as err:
             text = write_offline(index, prep)
             yield "\n\n" + text if parts else text
-            yield build_answer(prep, text, abstained_text(prep), notice=str(err))
+            yield build_answer(prep, text, offline_abstains(prep), notice=str(err))
             return
         text = "".join(parts)
         if says_not_covered(text):
@@ -319,7 +322,7 @@ def answer_stream(
         return
     text = write_offline(index, prep)
     yield text
-    yield build_answer(prep, text, abstained_text(prep))
+    yield build_answer(prep, text, offline_abstains(prep))
 
 
 def answer_question(
