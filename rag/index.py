@@ -62,6 +62,7 @@ from rag.manifest import (
     save_manifest,
 )
 from rag.remote_manifest import read_remote, remote_stamp, save_remote
+from rag.vectors import ChunkVectors, has_vectors, load_vectors, write_vectors
 from rag.store import (
     StoreUnavailableError,
     Writer,
@@ -359,10 +360,16 @@ def reindex(
 
         dirty = (index_dir / DIRTY_NAME).exists()
         committed = old
-        if new.same_state(old):
+        # A local generation made before vector matrices existed gets one (once) in a new copy.
+        upgrade = is_local(settings) and bool(base.generation) and not has_vectors(
+            generation_path(settings, base.generation)
+        )
+        if new.same_state(old) and not upgrade:
             report.message = report.message or "Nothing changed: no embedding done."
         else:
-            if pending or dropped:
+            if upgrade and not report.message:
+                report.message = "Stored the index's vectors as a matrix beside it (once, for faster search)."
+            if pending or dropped or upgrade:
                 if not is_local(settings):
                     (index_dir / DIRTY_NAME).touch()
                     dirty = True
@@ -370,6 +377,10 @@ def reindex(
                 writer = begin_write(settings, collection, new.version, base.generation or None)
                 try:
                     _write_chunks(writer, pending, dropped, settings, on_progress, report)
+                    if writer.private:
+                        _phase("vectors")
+                        base_dir = generation_path(settings, base.generation) if base.generation else None
+                        write_vectors(writer.path, sorted(new.chunk_ids()), writer.collection, base_dir)
                     _phase("tokens")
                     _cache_tokens(index_dir, old, new)
                     _phase("finish")
@@ -517,6 +528,7 @@ class Index:
         self._store_key: tuple[str, str] | None = None
         self._retired: list = []  # clients of replaced generations, closed one switch later
         self._owner: dict[str, str] = {}  # committed chunk id -> entry id
+        self._vectors: ChunkVectors | None = None  # local generations: their vector matrix
         self._dense_ok = True
         self._poller = None  # server mode: the client that polls for new commits
         self._polled = 0.0
@@ -579,6 +591,8 @@ class Index:
                 self._retired = [self._client] if self._client is not None else []
             self._client, self.vectorstore, self._store_key = client, store, key
             self._collection = client.get_collection(manifest.collection) if client is not None else None
+            local = is_local(self.settings) and client is not None
+            self._vectors = load_vectors(generation_path(self.settings, manifest.generation)) if local else None
             self._owner = {cid: eid for eid, rec in manifest.entries.items() for cid in rec.chunks}
             self.manifest, self.entries, self.lexical = manifest, entries, lexical
             self.days = sorted({e.day for e in entries.values()})
@@ -651,12 +665,14 @@ class Index:
         Fusion needs both scores for every candidate: an entry found only lexically still
         gets its real semantic similarity instead of counting as 0.
         """
-        collection, manifest = self._collection, self.manifest
+        collection, manifest, vectors = self._collection, self.manifest, self._vectors
         if collection is None or not self._dense_ok:
             return {}
         owner = {cid: eid for eid in entry_ids if eid in manifest.entries for cid in manifest.entries[eid].chunks}
         if not owner:
             return {}
+        if vectors is not None:
+            return vectors.best(vector, owner)
         with server_errors(self.settings):
             got = collection.get(ids=list(owner), include=["embeddings"])
         if not len(got["ids"]):

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from rag.config import Settings
+from rag.vectors import FILES as VECTOR_FILES
 
 if TYPE_CHECKING:  # chromadb and langchain_chroma take ~1.3 s to import; a no-op reindex needs neither
     import chromadb
@@ -189,7 +190,8 @@ def _copy_generation(src: Path, dst: Path) -> None:
     for item in src.iterdir():
         if item.is_dir():
             shutil.copytree(item, dst / item.name)
-        elif item.name != "chroma.sqlite3" and not item.name.startswith("chroma.sqlite3-"):
+        # SQLite goes through its backup API below; the writer rewrites the vector matrix.
+        elif item.name not in (*VECTOR_FILES, "chroma.sqlite3") and not item.name.startswith("chroma.sqlite3-"):
             shutil.copy2(item, dst / item.name)
     source = sqlite3.connect(src / "chroma.sqlite3", timeout=30)
     target = sqlite3.connect(dst / "chroma.sqlite3")

@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.config import Settings, load_settings
@@ -29,7 +30,9 @@ from rag.index import Index, IndexLockedError, reindex, reindex_lock
 from rag.lexical import load_token_cache
 from rag.manifest import load_manifest
 from rag.retrieve import search_index
-from rag.store import close_client, connect, list_collections
+from rag.store import close_client, connect, generation_path, list_collections
+from rag.vectors import FILES as VECTOR_FILES
+from rag.vectors import load_vectors
 
 TESTS = Path(__file__).resolve().parent
 WORKER = TESTS / "reindex_worker.py"
@@ -118,14 +121,29 @@ def settings_for(index_dir: Path, data_dir: Path, **overrides) -> Settings:
     return load_settings(index_dir=index_dir, data_dir=data_dir, **overrides)
 
 
+def matrix_ids(settings: Settings, generation: str, collection) -> list[str]:
+    """The chunk ids of a generation's vector matrix, each row checked against Chroma's vector."""
+    vectors = load_vectors(generation_path(settings, generation))
+    assert vectors is not None, "a committed generation carries its vector matrix"
+    ids = sorted(vectors.row, key=vectors.row.get)
+    got = collection.get(ids=ids, include=["embeddings"])
+    stored = dict(zip(got["ids"], got["embeddings"]))
+    assert np.allclose(vectors.matrix, np.array([stored[cid] for cid in ids]), atol=1e-6)
+    return ids
+
+
 def state(settings: Settings) -> dict:
-    """What an index holds: manifest records and the chunk ids in its Chroma collection."""
+    """What an index holds: manifest records, the chunk ids in its Chroma collection and in
+    its vector matrix."""
     manifest = load_manifest(settings.index_dir)
     stored: set[str] = set()
+    matrix: list[str] = []
     if manifest.entries:
         client = connect(settings, manifest.generation)
         try:
-            stored = set(client.get_collection(manifest.collection).get(include=[])["ids"])
+            collection = client.get_collection(manifest.collection)
+            stored = set(collection.get(include=[])["ids"])
+            matrix = matrix_ids(settings, manifest.generation, collection)
         finally:
             close_client(client)
     return {
@@ -134,6 +152,7 @@ def state(settings: Settings) -> dict:
         "files": manifest.files,
         "chunks": manifest.chunk_ids(),
         "stored": stored,
+        "matrix": matrix,
     }
 
 
@@ -152,6 +171,7 @@ def assert_like_clean_build(settings: Settings, data: Path, clean_dir: Path) -> 
     reindex(clean)
     got, want = state(settings), state(clean)
     assert got["stored"] == got["chunks"], "Chroma holds exactly the chunks the manifest owns"
+    assert got["matrix"] == sorted(got["chunks"]), "the vector matrix has a row per owned chunk"
     assert set(got["hashes"]) == set(want["hashes"])
     assert got == want
     assert top5(settings) == top5(clean)
@@ -306,6 +326,21 @@ def test_missing_vector_store_is_rebuilt_with_a_message(built, tmp_path):
     assert_like_clean_build(settings, data, tmp_path / "clean")
 
 
+def test_index_made_before_vector_matrices_gets_one_on_the_next_reindex(built, tmp_path):
+    settings, data = built
+    before = top5(settings)
+    old = load_manifest(settings.index_dir).generation
+    for name in VECTOR_FILES:
+        (generation_path(settings, old) / name).unlink()
+    assert top5(settings) == before, "without a matrix, similarities come from Chroma"
+    report = reindex(settings)
+    assert "matrix" in report.message and report.embedded_chunks == 0
+    assert load_manifest(settings.index_dir).generation != old
+    assert top5(settings) == before
+    assert reindex(settings).message.startswith("Nothing changed")
+    assert_like_clean_build(settings, data, tmp_path / "clean")
+
+
 def test_unreadable_manifest_is_rebuilt_with_a_message(built, tmp_path):
     settings, data = built
     manifest = Path(settings.index_dir) / "manifest.json"
@@ -452,6 +487,7 @@ def _check_consistent(settings: Settings) -> None:
     manifest = load_manifest(settings.index_dir)
     st = state(settings)
     assert st["stored"] == st["chunks"], "Chroma holds exactly the chunks the manifest owns"
+    assert st["matrix"] == sorted(st["chunks"]), "the vector matrix has a row per owned chunk"
     listed = [eid for f in manifest.files.values() for eid in f["entries"]]
     assert sorted(listed) == sorted(manifest.entries), "file records and entries agree"
     cache = load_token_cache(settings.index_dir)
@@ -482,7 +518,7 @@ def test_reindex_killed_at_any_phase_leaves_a_readable_index_and_converges(tmp_p
         _check_consistent(settings)
         # Kills aimed at each phase in turn, a random moment after it starts; every round
         # brings a day's worth of changes, added to whatever the killed rounds left undone.
-        phases = ["start", "scan", "copy", "embed", "store-delete", "tokens", "finish", "commit", "sweep"]
+        phases = ["start", "scan", "copy", "embed", "store-delete", "vectors", "tokens", "finish", "commit", "sweep"]
         landed: Counter[str] = Counter()
         for round_ in range(30):
             _mutate(data, spare, rng, round_)
