@@ -67,12 +67,6 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.days or self.tags)
 
-    def admits(self, day: date, tags: Iterable[str]) -> bool:
-        """Whether an entry with this day and these tags passes the filters."""
-        if self.days and not any(lo <= day <= hi for lo, hi in self.days):
-            return False
-        return not self.tags or bool(set(self.tags) & set(tags))
-
 
 @dataclass(frozen=True)
 class Understanding:
@@ -208,6 +202,9 @@ def _tag_word_pattern(known: frozenset[str]) -> tuple[re.Pattern | None, dict[st
     return pattern, variant_to_tag
 
 
+_TAG_CUE = re.compile(r"논문|연구|papers|entries|works", re.I)
+
+
 def parse_tags(text: str, known_tags: Iterable[str]) -> tuple[list[str], str]:
     """Tags named in the text: `#tag`, or a known tag right before "papers"/"논문"."""
     known = frozenset(known_tags)
@@ -218,7 +215,8 @@ def parse_tags(text: str, known_tags: Iterable[str]) -> tuple[list[str], str]:
         if tag in known or not known:
             tags.append(tag)
             rest = rest.replace(m[0], " ", 1)
-    pattern, variant_to_tag = _tag_word_pattern(known)
+    # The alternation of every tag variant is slow to scan; most questions lack its cue words.
+    pattern, variant_to_tag = _tag_word_pattern(known) if _TAG_CUE.search(rest) else (None, {})
     if pattern is not None:
         for m in list(pattern.finditer(rest)):
             tag = variant_to_tag[m[1].casefold()]

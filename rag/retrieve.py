@@ -74,7 +74,8 @@ def fuse(dense: dict[str, float], lexical: dict[str, float]) -> dict[str, float]
 
 def listing(index: Index, filters: Filters) -> list[Hit]:
     """Every entry passing the filters, newest day first, in digest order within a day."""
-    chosen = [e for e in index.entries.values() if filters.admits(e.day, e.tags)]
+    rows = np.flatnonzero(index.admitted(filters))
+    chosen = [index.entries[index.lexical.entry_ids[row]] for row in rows]
     chosen.sort(key=lambda e: (-e.day.toordinal(), e.source.line))
     return [Hit(entry=e, score=1.0) for e in chosen]
 

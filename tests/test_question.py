@@ -104,13 +104,6 @@ def test_a_question_with_a_topic_is_not_a_listing():
     assert u.filters.tags == ("rl",) and not u.listing
 
 
-def test_filters_admit_only_matching_day_and_tag():
-    f = Filters(days=(one_day(date(2025, 5, 20)),), tags=("rl",))
-    assert f.admits(date(2025, 5, 20), ["rl", "x"])
-    assert not f.admits(date(2025, 5, 21), ["rl"])
-    assert not f.admits(date(2025, 5, 20), ["lm"])
-
-
 def test_chroma_where_combines_days_and_tags():
     f = Filters(days=(one_day(date(2025, 5, 20)), one_day(date(2025, 5, 21))), tags=("rl",))
     assert chroma_where(f) == {

@@ -120,6 +120,12 @@ def test_pure_filter_question_lists_every_entry_of_that_day(seed_settings, seed_
     assert len(expected) == {date(2025, 5, 21): 6, date(2025, 5, 16): 7}[day]
 
 
+def test_pure_filter_listing_combines_day_and_tag(seed_settings, seed_entries):
+    hits = rag.search("2025-05-20 #rl 논문 목록", k=40, settings=seed_settings)
+    expected = {e.id for e in seed_entries if e.day == date(2025, 5, 20) and "rl" in e.tags}
+    assert expected and set(ids(hits)) == expected
+
+
 def test_pure_filter_listing_respects_k(seed_settings):
     assert len(rag.search("2025-05-21의 논문 목록", k=4, settings=seed_settings)) == 4
 
