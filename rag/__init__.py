@@ -17,7 +17,8 @@ from rag.answer import Answer, Citation, QuestionError, answer_question, answer_
 from rag.config import Settings, load_settings
 from rag.conversation import History
 from rag.digest import Entry, ParseError
-from rag.index import Index, IndexLockedError, ReindexReport, reindex as _reindex
+from rag.index import Index, ReindexReport, reindex as _reindex
+from rag.locks import IndexLockedError
 from rag.question import Filters
 from rag.retrieve import Hit, search_index
 

@@ -17,7 +17,7 @@ from rag.config import Settings, load_settings
 def _user_errors() -> tuple[type[BaseException], ...]:
     from rag.answer import QuestionError
     from rag.digest import ParseError
-    from rag.index import IndexLockedError
+    from rag.locks import IndexLockedError
     from rag.llm import LLMError
     from rag.manifest import ManifestError
     from rag.store import StoreUnavailableError

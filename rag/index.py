@@ -24,16 +24,13 @@ manifest of entries that commits vectors and lexical tokens together.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -61,6 +58,7 @@ from rag.manifest import (
     read_manifest,
     save_manifest,
 )
+from rag.locks import reindex_lock, server_lease
 from rag.remote_manifest import read_remote, remote_stamp, save_remote
 from rag.vectors import ChunkVectors, has_vectors, load_vectors, write_vectors
 from rag.store import (
@@ -73,20 +71,16 @@ from rag.store import (
     generation_path,
     is_local,
     open_store,
+    server_errors,
     sweep,
 )
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-LOCK_NAME = "reindex.lock"
 # Server mode only: present while the server collection may hold chunks no manifest owns.
 DIRTY_NAME = "store.dirty"
 ID_BATCH = 1000  # ids per Chroma get/delete call
-
-
-class IndexLockedError(RuntimeError):
-    """Another reindex holds the lock on this index directory."""
 
 
 @dataclass
@@ -137,38 +131,6 @@ def _collection_name(settings: Settings, fp: dict) -> str:
 def _phase(name: str) -> None:
     # Debug-level markers of where a reindex is; the crash tests aim their kills with them.
     log.debug("reindex phase: %s", name)
-
-
-@contextmanager
-def reindex_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
-    """Hold the index's reindex lock; a second reindex waits up to wait_s, then refuses."""
-    index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    # flock belongs to the open file, so a second reindex in this same process waits too.
-    with open(index_dir / LOCK_NAME, "a+") as fh:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    fh.seek(0)
-                    holder = fh.read().strip()
-                    who = f"process {holder}" if holder.isdigit() else "another process"
-                    raise IndexLockedError(
-                        f"another reindex ({who}) is updating the index in {index_dir}; "
-                        "wait for it to finish and try again"
-                    ) from None
-                time.sleep(0.1)
-        try:
-            fh.seek(0)
-            fh.truncate()
-            fh.write(str(os.getpid()))
-            fh.flush()
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _sha256(path: Path) -> str:
@@ -255,23 +217,6 @@ def _commit(settings: Settings, manifest: Manifest) -> None:
         close_client(client)
 
 
-@contextmanager
-def server_errors(settings: Settings) -> Iterator[None]:
-    """Turn any failure talking to a Chroma server into one StoreUnavailableError.
-
-    httpx and chromadb raise many types when the server is away; locally an error is a real
-    bug and passes through unchanged.
-    """
-    try:
-        yield
-    except (ManifestError, StoreUnavailableError):
-        raise
-    except Exception as exc:
-        if is_local(settings):
-            raise
-        raise StoreUnavailableError(f"the Chroma server at {settings.chroma_url} failed: {exc}") from exc
-
-
 def _remote_call(settings: Settings, fn, client, *args):
     """Run a manifest call against the server."""
     with server_errors(settings):
@@ -313,7 +258,7 @@ def reindex(
     index_dir = Path(settings.index_dir)
     report = ReindexReport()
     _check_data_dir(data_dir)  # before the lock: a typo must not create an index directory
-    with reindex_lock(index_dir, lock_wait_s):
+    with reindex_lock(index_dir, lock_wait_s), server_lease(settings, lock_wait_s) as still_held:
         _phase("scan")
         _clear_temp_files(index_dir)
         old = _committed(settings, report)
@@ -395,6 +340,7 @@ def reindex(
                 _phase("tokens")
                 _cache_tokens(index_dir, old, new)
             _phase("commit")
+            still_held()
             _commit(settings, new)
             committed = new
         _phase("sweep")

@@ -17,12 +17,14 @@ from rag.config import Settings
 from rag.manifest import Manifest, ManifestError, manifest_json, parse_manifest_json
 
 HEAD_ID = "head"
+LEASE_ID = "lock"  # the reindex lease (rag/locks.py) lives beside the manifest
 PIECE_CHARS = 512 * 1024
 # Records here carry no meaning in vector space, but Chroma wants a vector per record.
 _DUMMY = [1.0]
 
 
-def _collection(client, settings: Settings):
+def manifest_collection(client, settings: Settings):
+    """The collection holding the manifest (and the reindex lease) on the server."""
     return client.get_or_create_collection(f"{settings.collection}-manifest", embedding_function=None)
 
 
@@ -38,13 +40,13 @@ def _head(coll) -> dict | None:
 
 def remote_stamp(client, settings: Settings) -> str | None:
     """The committed tag (changes with every commit), None when nothing was committed."""
-    head = _head(_collection(client, settings))
+    head = _head(manifest_collection(client, settings))
     return head["tag"] if head else None
 
 
 def read_remote(client, settings: Settings) -> tuple[Manifest, str | None]:
     """The committed manifest on the server and its tag (an empty manifest before any commit)."""
-    coll = _collection(client, settings)
+    coll = manifest_collection(client, settings)
     head = _head(coll)
     if head is None:
         return Manifest(), None
@@ -59,7 +61,7 @@ def read_remote(client, settings: Settings) -> tuple[Manifest, str | None]:
 
 def save_remote(client, settings: Settings, manifest: Manifest) -> str:
     """Store the manifest's pieces, then point the head at them; returns the new tag."""
-    coll = _collection(client, settings)
+    coll = manifest_collection(client, settings)
     previous = _head(coll)
     tag = f"v{manifest.version}-{uuid.uuid4().hex[:8]}"
     text = base64.b64encode(zlib.compress(manifest_json(manifest).encode("utf-8"), 6)).decode("ascii")
@@ -69,6 +71,6 @@ def save_remote(client, settings: Settings, manifest: Manifest) -> str:
     coll.upsert(ids=[HEAD_ID], documents=[json.dumps({"tag": tag, "pieces": len(pieces)})],
                 embeddings=[_DUMMY], metadatas=[{"tag": "head"}])
     # Keep the previous commit's pieces for readers in the middle of loading it.
-    keep = [HEAD_ID, tag] + ([previous["tag"]] if previous else [])
+    keep = [HEAD_ID, LEASE_ID, tag] + ([previous["tag"]] if previous else [])
     coll.delete(where={"tag": {"$nin": keep}})
     return tag

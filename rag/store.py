@@ -24,12 +24,15 @@ import re
 import secrets
 import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from rag.config import Settings
+from rag.manifest import ManifestError
 from rag.vectors import FILES as VECTOR_FILES
 
 if TYPE_CHECKING:  # chromadb and langchain_chroma take ~1.3 s to import; a no-op reindex needs neither
@@ -267,3 +270,20 @@ def list_collections(settings: Settings) -> dict[str, list[str]]:
             finally:
                 close_client(client)
     return out
+
+
+@contextmanager
+def server_errors(settings: Settings) -> Iterator[None]:
+    """Turn any failure talking to a Chroma server into one StoreUnavailableError.
+
+    httpx and chromadb raise many types when the server is away; locally an error is a real
+    bug and passes through unchanged.
+    """
+    try:
+        yield
+    except (ManifestError, StoreUnavailableError):
+        raise
+    except Exception as exc:
+        if is_local(settings):
+            raise
+        raise StoreUnavailableError(f"the Chroma server at {settings.chroma_url} failed: {exc}") from exc

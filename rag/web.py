@@ -13,7 +13,8 @@ import pandas as pd
 from rag.answer import Answer, QuestionError
 from rag.cards import CSS, answer_html, filter_chips, hits_html, sources_html
 from rag.config import MAX_QUESTION_CHARS, Settings
-from rag.index import Index, IndexLockedError, reindex
+from rag.index import Index, reindex
+from rag.locks import IndexLockedError
 from rag.store import StoreUnavailableError
 from rag.question import Filters
 from rag.retrieve import listing, similar, weekly_counts

@@ -26,7 +26,8 @@ import numpy as np
 import pytest
 
 from rag.config import Settings, load_settings
-from rag.index import Index, IndexLockedError, reindex, reindex_lock
+from rag.index import Index, reindex
+from rag.locks import IndexLockedError, reindex_lock
 from rag.lexical import load_token_cache
 from rag.manifest import load_manifest
 from rag.retrieve import search_index

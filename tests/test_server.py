@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from rag.index import Index, REMOTE_POLL_S, reindex
+from rag.locks import IndexLockedError, server_lease
+from rag.remote_manifest import LEASE_ID, manifest_collection
+from rag.store import close_client, connect
 from rag.retrieve import search_index
 from rag.store import StoreUnavailableError
 from conftest import SEEDS, free_port, seed_settings_for
@@ -145,3 +151,75 @@ def test_server_restarted_mid_session_next_request_recovers(indexed, server, tmp
         assert hits[0].entry.title.startswith("Token-Shuffle")
     finally:
         reader.close()
+
+
+def machines(server, data_dir, tmp_path) -> tuple:
+    """Settings of two app processes sharing the server, each with its own index directory
+    (as on two machines: their local file locks never meet)."""
+    return tuple(settings_for(server, tmp_path, name).with_overrides(data_dir=data_dir) for name in ("m-a", "m-b"))
+
+
+def test_a_reindex_elsewhere_refuses_while_the_server_lease_is_held(indexed, server, data_dir, tmp_path):
+    holder, other = machines(server, data_dir, tmp_path)
+    with server_lease(holder):
+        with pytest.raises(IndexLockedError, match=rf"process {os.getpid()} on .+ is updating the index on the Chroma server"):
+            reindex(other)
+    assert reindex(other).message.startswith("Nothing changed")
+
+
+def test_a_reindex_elsewhere_waits_for_the_server_lease_when_asked(indexed, server, data_dir, tmp_path):
+    holder, other = machines(server, data_dir, tmp_path)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with server_lease(holder):
+            held.set()
+            release.wait(20)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert held.wait(20)
+        threading.Timer(1.5, release.set).start()
+        started = time.monotonic()
+        assert reindex(other, lock_wait_s=20).message.startswith("Nothing changed")
+        assert time.monotonic() - started >= 1.0
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_the_lease_of_a_killed_reindex_expires(indexed, server, data_dir, tmp_path):
+    holder, other = machines(server, data_dir, tmp_path)
+    code = (
+        "import sys, time\n"
+        "from rag.config import load_settings\n"
+        "from rag.locks import server_lease\n"
+        "s = load_settings(index_dir=sys.argv[1]).with_overrides(chroma_url=sys.argv[2])\n"
+        "with server_lease(s, lease_s=3):\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(holder.index_dir), server.url], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        with pytest.raises(IndexLockedError, match=rf"process {proc.pid} on"):
+            reindex(other)
+        assert reindex(other, lock_wait_s=15).message.startswith("Nothing changed")
+    finally:
+        proc.kill()
+
+
+def test_a_reindex_that_lost_its_lease_commits_nothing(indexed, server, data_dir, tmp_path):
+    holder, _ = machines(server, data_dir, tmp_path)
+    with server_lease(holder) as still_held:
+        still_held()
+        client = connect(holder)
+        try:
+            manifest_collection(client, holder).delete(ids=[LEASE_ID])  # as if it had expired and been taken
+        finally:
+            close_client(client)
+        with pytest.raises(IndexLockedError, match="lost its lease"):
+            still_held()
