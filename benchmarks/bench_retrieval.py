@@ -59,7 +59,7 @@ def paired_ms(settings: Settings, texts: list[str], rounds: int = PAIRED_ROUNDS)
     from rag.retrieve import search_index
 
     index = get_index(settings, build_if_empty=False)
-    collection, embedder = index._collection, index.embedder
+    collection, embedder = index.view().collection, index.embedder
     collection.query(query_embeddings=[embedder.embed_query("warm-up")], n_results=10)
     search_index(index, "warm-up: 강화학습 추론 논문")
     search, raw = [], []

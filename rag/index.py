@@ -445,24 +445,114 @@ _NEVER = (-1, -1, -1)
 REMOTE_POLL_S = 1.0
 
 
+@dataclass(frozen=True, eq=False)
+class IndexView:
+    """One committed state of the index, read as a whole.
+
+    A refresh builds a new view and swaps it in with one assignment; a search takes the view
+    once and uses only it, so a reindex committed in the middle of a search can never mix two
+    states under it (an entry id from the new lexical index missing from the old entries).
+    """
+
+    settings: Settings
+    manifest: Manifest = field(default_factory=Manifest)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    lexical: LexicalIndex = field(default_factory=lambda: LexicalIndex([], []))
+    collection: object | None = None  # the chromadb collection, None when nothing is indexed
+    vectors: ChunkVectors | None = None  # local generations: their vector matrix
+    dense_ok: bool = True  # False when the index was built with another embedder
+    days: list[date] = field(default_factory=list)
+    tags: Counter[str] = field(default_factory=Counter)
+    owner: dict[str, str] = field(default_factory=dict)  # committed chunk id -> entry id
+    day_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # per lexical row
+    tag_masks: dict[str, np.ndarray] = field(default_factory=dict)  # tag -> lexical rows carrying it
+
+    def dense(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """(entry id, cosine similarity) of the nearest committed chunks, nearest first.
+
+        Queries the collection for ids and distances only: documents and metadata would
+        cost several times the kNN itself, and the manifest already maps chunks to entries.
+        """
+        owner, collection = self.owner, self.collection
+        if collection is None or not owner or not self.dense_ok:
+            return []
+        # A server collection may hold chunks of a reindex in flight (or a killed one) that
+        # no manifest owns: over-fetch, and fetch more while they crowd out owned ones.
+        k = n + 16
+        while True:
+            with server_errors(self.settings):
+                found = collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
+            ids, distances = found["ids"][0], found["distances"][0]
+            hits = [(owner[cid], 1.0 - float(d)) for cid, d in zip(ids, distances) if cid in owner]
+            if len(hits) >= n or len(ids) < k:
+                return hits[:n]
+            k *= 4
+
+    def admitted(self, filters: Filters) -> np.ndarray:
+        """Boolean mask over the lexical index's rows: entries that pass the filters.
+
+        Vectorized (a Python loop over every entry cost ~7 ms per filtered question at 4k
+        entries): day ordinals per row, and one cached row mask per tag.
+        """
+        days = self.day_rows
+        mask = np.ones(len(days), dtype=bool)
+        if filters.days:
+            mask = np.zeros(len(days), dtype=bool)
+            for lo, hi in filters.days:
+                mask |= (days >= lo.toordinal()) & (days <= hi.toordinal())
+        if filters.tags:
+            tagged = np.zeros(len(days), dtype=bool)
+            for tag in filters.tags:
+                tagged |= self._tag_rows(tag)
+            mask &= tagged
+        return mask
+
+    def _tag_rows(self, tag: str) -> np.ndarray:
+        rows = self.tag_masks.get(tag)
+        if rows is None:
+            entries, ids = self.entries, self.lexical.entry_ids
+            rows = self.tag_masks[tag] = np.array([tag in entries[eid].tags for eid in ids], dtype=bool)
+        return rows
+
+    def similarity(self, vector: list[float], entry_ids: list[str]) -> dict[str, float]:
+        """Best cosine similarity of each given entry's chunks to a query vector.
+
+        Fusion needs both scores for every candidate: an entry found only lexically still
+        gets its real semantic similarity instead of counting as 0.
+        """
+        collection, records = self.collection, self.manifest.entries
+        if collection is None or not self.dense_ok:
+            return {}
+        owner = {cid: eid for eid in entry_ids if eid in records for cid in records[eid].chunks}
+        if not owner:
+            return {}
+        if self.vectors is not None:
+            return self.vectors.best(vector, owner)
+        with server_errors(self.settings):
+            got = collection.get(ids=list(owner), include=["embeddings"])
+        if not len(got["ids"]):
+            return {}
+        sims = np.asarray(got["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+        best: dict[str, float] = {}
+        for cid, sim in zip(got["ids"], sims.tolist()):
+            eid = owner[cid]
+            best[eid] = max(best.get(eid, -1.0), sim)
+        return best
+
+
 class Index:
     """Read side of an index directory: the committed manifest, its store and lexical index.
 
     `refresh()` is cheap (one stat) and picks up a reindex committed by any process, so a
     running app answers from new days without a restart: locally a new commit names a new
-    store generation, which opens as a new Chroma client with nothing stale cached.
+    store generation, which opens as a new Chroma client with nothing stale cached. Searches
+    read one `view()`; `entries`, `days`, `tags` and `manifest` are the current view's.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.embedder = get_embedder(settings)
-        self.manifest = Manifest()
-        self.entries: dict[str, Entry] = {}
-        self.lexical = LexicalIndex([], [])
-        self.days: list[date] = []
-        self.tags: Counter[str] = Counter()
-        self._day_rows = np.zeros(0, dtype=np.int64)  # day ordinal per lexical row
-        self._tag_masks: dict[str, np.ndarray] = {}  # tag -> which lexical rows carry it
+        self._view = IndexView(settings)
         self._stamp = _NEVER
         self._lock = threading.Lock()
         self._client = None
@@ -470,12 +560,8 @@ class Index:
         # (`index.vectorstore.as_retriever()`). Our own searches query the collection directly:
         # langchain-chroma always fetches documents, several times the cost of the kNN.
         self.vectorstore = None
-        self._collection = None
         self._store_key: tuple[str, str] | None = None
         self._retired: list = []  # clients of replaced generations, closed one switch later
-        self._owner: dict[str, str] = {}  # committed chunk id -> entry id
-        self._vectors: ChunkVectors | None = None  # local generations: their vector matrix
-        self._dense_ok = True
         self._poller = None  # server mode: the client that polls for new commits
         self._polled = 0.0
         self.unavailable = ""
@@ -485,6 +571,26 @@ class Index:
             # The app must start and say so; every later refresh tries again.
             self.unavailable = str(err)
             log.info("%s", err)  # callers show it: the app's Index panel, the CLI's error
+
+    def view(self) -> IndexView:
+        """The current committed state, for one search to use from start to end."""
+        return self._view
+
+    @property
+    def manifest(self) -> Manifest:
+        return self._view.manifest
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        return self._view.entries
+
+    @property
+    def days(self) -> list[date]:
+        return self._view.days
+
+    @property
+    def tags(self) -> Counter[str]:
+        return self._view.tags
 
     def _current_stamp(self) -> object:
         """The committed stamp; on a server polled at most every REMOTE_POLL_S seconds."""
@@ -523,8 +629,8 @@ class Index:
             entries = manifest.entries_by_id()
             lexical = build_lexical(entries, manifest.hashes(), load_token_cache(index_dir))
             embedder_used = manifest.fingerprint.get("embedder", self.settings.embedder)
-            self._dense_ok = embedder_used == self.settings.embedder
-            if not self._dense_ok:
+            dense_ok = embedder_used == self.settings.embedder
+            if not dense_ok:
                 log.warning(
                     "the index in %s was built with embedder %r but this process uses %r: "
                     "dense search is off until it is restarted with the same settings",
@@ -536,15 +642,17 @@ class Index:
                     close_client(old)
                 self._retired = [self._client] if self._client is not None else []
             self._client, self.vectorstore, self._store_key = client, store, key
-            self._collection = client.get_collection(manifest.collection) if client is not None else None
             local = is_local(self.settings) and client is not None
-            self._vectors = load_vectors(generation_path(self.settings, manifest.generation)) if local else None
-            self._owner = {cid: eid for eid, rec in manifest.entries.items() for cid in rec.chunks}
-            self.manifest, self.entries, self.lexical = manifest, entries, lexical
-            self.days = sorted({e.day for e in entries.values()})
-            self.tags = Counter(t for e in entries.values() for t in e.tags)
-            self._day_rows = np.array([entries[eid].day.toordinal() for eid in lexical.entry_ids], dtype=np.int64)
-            self._tag_masks: dict[str, np.ndarray] = {}
+            self._view = IndexView(
+                settings=self.settings, manifest=manifest, entries=entries, lexical=lexical,
+                collection=client.get_collection(manifest.collection) if client is not None else None,
+                vectors=load_vectors(generation_path(self.settings, manifest.generation)) if local else None,
+                dense_ok=dense_ok,
+                days=sorted({e.day for e in entries.values()}),
+                tags=Counter(t for e in entries.values() for t in e.tags),
+                owner={cid: eid for eid, rec in manifest.entries.items() for cid in rec.chunks},
+                day_rows=np.array([entries[eid].day.toordinal() for eid in lexical.entry_ids], dtype=np.int64),
+            )
             self._stamp = stamp
             return True
 
@@ -555,77 +663,5 @@ class Index:
                 close_client(client)
             for client in (self._poller,):
                 close_client(client)
-            self._retired, self._client, self.vectorstore, self._collection, self._poller = [], None, None, None, None
-
-    def dense(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[str, float]]:
-        """(entry id, cosine similarity) of the nearest committed chunks, nearest first.
-
-        Queries the collection for ids and distances only: documents and metadata would
-        cost several times the kNN itself, and the manifest already maps chunks to entries.
-        """
-        owner = self._owner
-        if self._collection is None or not owner or not self._dense_ok:
-            return []
-        collection = self._collection  # langchain-chroma's query would always fetch documents
-        # A server collection may hold chunks of a reindex in flight (or a killed one) that
-        # no manifest owns: over-fetch, and fetch more while they crowd out owned ones.
-        k = n + 16
-        while True:
-            with server_errors(self.settings):
-                found = collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
-            ids, distances = found["ids"][0], found["distances"][0]
-            hits = [(owner[cid], 1.0 - float(d)) for cid, d in zip(ids, distances) if cid in owner]
-            if len(hits) >= n or len(ids) < k:
-                return hits[:n]
-            k *= 4
-
-    def admitted(self, filters: Filters) -> np.ndarray:
-        """Boolean mask over the lexical index's rows: entries that pass the filters.
-
-        Vectorized (a Python loop over every entry cost ~7 ms per filtered question at 4k
-        entries): day ordinals per row, and one cached row mask per tag.
-        """
-        days = self._day_rows
-        mask = np.ones(len(days), dtype=bool)
-        if filters.days:
-            mask = np.zeros(len(days), dtype=bool)
-            for lo, hi in filters.days:
-                mask |= (days >= lo.toordinal()) & (days <= hi.toordinal())
-        if filters.tags:
-            tagged = np.zeros(len(days), dtype=bool)
-            for tag in filters.tags:
-                tagged |= self._tag_rows(tag)
-            mask &= tagged
-        return mask
-
-    def _tag_rows(self, tag: str) -> np.ndarray:
-        rows = self._tag_masks.get(tag)
-        if rows is None:
-            entries, ids = self.entries, self.lexical.entry_ids
-            rows = self._tag_masks[tag] = np.array([tag in entries[eid].tags for eid in ids], dtype=bool)
-        return rows
-
-    def similarity(self, vector: list[float], entry_ids: list[str]) -> dict[str, float]:
-        """Best cosine similarity of each given entry's chunks to a query vector.
-
-        Fusion needs both scores for every candidate: an entry found only lexically still
-        gets its real semantic similarity instead of counting as 0.
-        """
-        collection, manifest, vectors = self._collection, self.manifest, self._vectors
-        if collection is None or not self._dense_ok:
-            return {}
-        owner = {cid: eid for eid in entry_ids if eid in manifest.entries for cid in manifest.entries[eid].chunks}
-        if not owner:
-            return {}
-        if vectors is not None:
-            return vectors.best(vector, owner)
-        with server_errors(self.settings):
-            got = collection.get(ids=list(owner), include=["embeddings"])
-        if not len(got["ids"]):
-            return {}
-        sims = np.asarray(got["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
-        best: dict[str, float] = {}
-        for cid, sim in zip(got["ids"], sims.tolist()):
-            eid = owner[cid]
-            best[eid] = max(best.get(eid, -1.0), sim)
-        return best
+            self._retired, self._client, self.vectorstore, self._poller = [], None, None, None
+            self._view = IndexView(self.settings)

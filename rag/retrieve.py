@@ -6,11 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-
 import numpy as np
+from langchain_core.embeddings import Embeddings
 
 from rag.digest import Entry
-from rag.index import Index
+from rag.index import Index, IndexView
 from rag.lexical import tokenize
 from rag.question import Filters, Understanding, understand
 
@@ -72,52 +72,52 @@ def fuse(dense: dict[str, float], lexical: dict[str, float]) -> dict[str, float]
     return {key: DENSE_WEIGHT * d.get(key, 0.0) + LEXICAL_WEIGHT * lx.get(key, 0.0) for key in {*d, *lx}}
 
 
-def listing(index: Index, filters: Filters) -> list[Hit]:
+def listing(view: IndexView, filters: Filters) -> list[Hit]:
     """Every entry passing the filters, newest day first, in digest order within a day."""
-    rows = np.flatnonzero(index.admitted(filters))
-    chosen = [index.entries[index.lexical.entry_ids[row]] for row in rows]
+    rows = np.flatnonzero(view.admitted(filters))
+    chosen = [view.entries[view.lexical.entry_ids[row]] for row in rows]
     chosen.sort(key=lambda e: (-e.day.toordinal(), e.source.line))
     return [Hit(entry=e, score=1.0) for e in chosen]
 
 
-def understand_question(index: Index, question: str, filters: Filters | None = None) -> Understanding:
+def understand_question(view: IndexView, question: str, filters: Filters | None = None) -> Understanding:
     """Parse a question against the index's days and tags; explicit filters win."""
-    u = understand(question, index.days, index.tags)
+    u = understand(question, view.days, view.tags)
     if filters is not None:
         u = Understanding(text=u.text, lang=u.lang, filters=filters, listing=u.listing and bool(filters), topic=u.topic)
     return u
 
 
-def hybrid(index: Index, u: Understanding, k: int) -> list[Hit]:
+def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> list[Hit]:
     """Dense and lexical candidates under the filters, fused and grouped per entry."""
     query = u.topic if len(u.topic) >= 3 else u.text
     dense_best: dict[str, float] = {}
-    vector = index.embedder.embed_query(query)
-    allowed = index.admitted(u.filters) if u.filters else None
+    vector = embedder.embed_query(query)
+    allowed = view.admitted(u.filters) if u.filters else None
     if allowed is not None and allowed.sum() <= DIRECT_SCORING_MAX:
         # Few entries pass the filters: score all of them exactly. Chroma's filtered kNN
         # costs in proportion to the whole collection (0.7 s at 100k entries).
-        admitted = [index.lexical.entry_ids[row] for row in np.flatnonzero(allowed)]
-        dense_best.update(index.similarity(vector, admitted))
+        admitted = [view.lexical.entry_ids[row] for row in np.flatnonzero(allowed)]
+        dense_best.update(view.similarity(vector, admitted))
     else:
-        for eid, sim in index.dense(vector, CANDIDATES * 2, chroma_where(u.filters)):
-            if eid in index.entries:
+        for eid, sim in view.dense(vector, CANDIDATES * 2, chroma_where(u.filters)):
+            if eid in view.entries:
                 dense_best[eid] = max(dense_best.get(eid, -1.0), sim)
     tokens = tokenize(query)
-    lexical, every_lexical = index.lexical.search(tokens, CANDIDATES, allowed)
-    # Score every candidate on both signals: found lexically only -> fetch its similarity;
-    # found densely only -> its BM25 is already known.
-    dense_best.update(index.similarity(vector, [eid for eid, _ in lexical if eid not in dense_best]))
+    lexical, every_lexical = view.lexical.search(tokens, CANDIDATES, allowed)
+    # Score every candidate on both signals: found lexically only -> its similarity from the
+    # vector matrix; found densely only -> its BM25 is already known.
+    dense_best.update(view.similarity(vector, [eid for eid, _ in lexical if eid not in dense_best]))
     candidates = set(dense_best) | {eid for eid, _ in lexical}
     dense_all = {eid: dense_best.get(eid, 0.0) for eid in candidates}
-    lex_score = {eid: float(every_lexical[index.lexical.position(eid)]) for eid in candidates}
+    lex_score = {eid: float(every_lexical[view.lexical.position(eid)]) for eid in candidates}
     fused = fuse(dense_all, lex_score)
     ranked = sorted(fused, key=lambda eid: (-fused[eid], eid))[:k]
     token_set = set(tokens)
     return [
         Hit(
-            entry=index.entries[eid], score=fused[eid], dense=dense_all[eid],
-            lexical=lex_score[eid], coverage=index.lexical.coverage(token_set, eid),
+            entry=view.entries[eid], score=fused[eid], dense=dense_all[eid],
+            lexical=lex_score[eid], coverage=view.lexical.coverage(token_set, eid),
         )
         for eid in ranked
     ]
@@ -126,25 +126,27 @@ def hybrid(index: Index, u: Understanding, k: int) -> list[Hit]:
 def search_index(index: Index, question: str, k: int = 10, filters: Filters | None = None) -> tuple[Understanding, list[Hit]]:
     """The k best entries for a question (all matching entries for a pure filter question)."""
     index.refresh()
-    u = understand_question(index, question, filters)
+    view = index.view()
+    u = understand_question(view, question, filters)
     if u.listing:
-        return u, listing(index, u.filters)
-    return u, hybrid(index, u, k)
+        return u, listing(view, u.filters)
+    return u, hybrid(view, index.embedder, u, k)
 
 
 def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:
     """Nearest neighbours of an entry in the dense index (itself excluded)."""
     index.refresh()
-    entry = index.entries.get(entry_id)
+    view = index.view()
+    entry = view.entries.get(entry_id)
     if entry is None:
         raise KeyError(f"no entry with id {entry_id!r} in the index")
     text = "\n".join(x for x in (entry.title, entry.comment_en or entry.comment_ko, (entry.abstract or "")[:600]) if x)
     best: dict[str, float] = {}
-    for eid, sim in index.dense(index.embedder.embed_query(text), CANDIDATES, None):
-        if eid != entry_id and eid in index.entries:
+    for eid, sim in view.dense(index.embedder.embed_query(text), CANDIDATES, None):
+        if eid != entry_id and eid in view.entries:
             best[eid] = max(best.get(eid, -1.0), sim)
     ranked = sorted(best, key=best.get, reverse=True)[:k]
-    return [Hit(entry=index.entries[eid], score=best[eid], dense=best[eid]) for eid in ranked]
+    return [Hit(entry=view.entries[eid], score=best[eid], dense=best[eid]) for eid in ranked]
 
 
 def weekly_counts(entries: list[Entry]) -> list[tuple[date, int]]:

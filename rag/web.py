@@ -161,14 +161,14 @@ def build_app(settings: Settings) -> gr.Blocks:
         if not day:
             return "", gr.Dropdown(choices=[])
         d = date.fromisoformat(day)
-        hits = listing(index, Filters(days=((d, d),)))
+        hits = listing(index.view(), Filters(days=((d, d),)))
         return hits_html(hits), gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits], value=None)
 
     def browse_tag(tag: str | None) -> tuple[pd.DataFrame, str, gr.Dropdown]:
         if not tag:
             return _weeks_frame([]), "", gr.Dropdown(choices=[])
         name = tag.split(" (")[0]
-        hits = listing(index, Filters(tags=(name,)))
+        hits = listing(index.view(), Filters(tags=(name,)))
         frame = _weeks_frame(weekly_counts([h.entry for h in hits]))
         return frame, hits_html(hits[:50]), gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits[:50]], value=None)
 
