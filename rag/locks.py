@@ -123,7 +123,7 @@ def _renew(settings: Settings, me: dict, lease_s: float, stop: threading.Event) 
             coll = manifest_collection(client, settings)
             current = _read(coll)
             if current is None or current.get("token") != me["token"]:
-                return  # lost: the commit check refuses
+                break  # lost: the commit check refuses
             _write(coll, me, lease_s)
         except Exception as exc:  # the server may be restarting; the reindex itself will say so
             log.warning("could not renew the reindex lease on %s: %s", settings.chroma_url, exc)
