@@ -443,7 +443,7 @@ def test_running_reader_sees_a_day_added_by_another_process(built):
         new_id = "2031-03-06/meridian-weather-forecasting-with-spherical-transformers"
         assert search_index(reader, question, 5)[1][0].entry.id == new_id
         # The vectors themselves are visible, not only the lexical index.
-        dense = reader.dense(reader.embedder.embed_query(question), 3)
+        dense = reader.view().dense(reader.embedder.embed_query(question), 3)
         assert dense[0][0] == new_id
     finally:
         reader.close()

@@ -121,7 +121,7 @@ def test_each_app_sees_the_others_reindex_within_seconds(indexed, server, data_d
         assert reader.refresh()
         _, hits = search_index(reader, "pouch-shaped attention for tabular forecasting", 3)
         assert hits[0].entry.title.startswith("Quokka-Net")
-        assert len(reader.lexical.entry_ids) == 34  # the lexical index follows the server
+        assert len(reader.view().lexical.entry_ids) == 34  # the lexical index follows the server
     finally:
         reader.close()
         (data_dir / "2025-05-22.txt").unlink()
