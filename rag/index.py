@@ -60,7 +60,6 @@ from rag.manifest import (
 )
 from rag.locks import reindex_lock, server_lease
 from rag.remote_manifest import read_remote, remote_stamp, save_remote
-from rag.vectors import ChunkVectors, has_vectors, load_vectors, write_vectors
 from rag.store import (
     StoreUnavailableError,
     Writer,
@@ -74,6 +73,7 @@ from rag.store import (
     server_errors,
     sweep,
 )
+from rag.vectors import ChunkVectors, has_vectors, load_vectors, write_vectors
 
 log = logging.getLogger(__name__)
 
