@@ -186,6 +186,12 @@ def _tag_variants(tag: str) -> set[str]:
     return {tag, spaced, spaced.replace(" ", "")}
 
 
+# Words that make a tag name before them a filter ("RL 논문", "reasoning papers").
+_KO_CUES = "논문|연구"
+_EN_CUES = "papers|entries|works"
+_TAG_CUE = re.compile(f"{_KO_CUES}|{_EN_CUES}", re.I)
+
+
 @lru_cache(maxsize=8)
 def _tag_word_pattern(known: frozenset[str]) -> tuple[re.Pattern | None, dict[str, str]]:
     """One compiled alternation of every tag variant followed by "papers"/"논문" (per tag set)."""
@@ -197,12 +203,9 @@ def _tag_word_pattern(known: frozenset[str]) -> tuple[re.Pattern | None, dict[st
         return None, {}
     alternation = "|".join(re.escape(v) for v in sorted(variant_to_tag, key=len, reverse=True))
     pattern = re.compile(
-        rf"(?<![\w-])({alternation})(?:\s*(?:관련\s*)?(?:논문|연구)|\s+(?:papers|entries|works))", re.I
+        rf"(?<![\w-])({alternation})(?:\s*(?:관련\s*)?(?:{_KO_CUES})|\s+(?:{_EN_CUES}))", re.I
     )
     return pattern, variant_to_tag
-
-
-_TAG_CUE = re.compile(r"논문|연구|papers|entries|works", re.I)
 
 
 def parse_tags(text: str, known_tags: Iterable[str]) -> tuple[list[str], str]:
