@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rag.config import Settings
-from rag.remote_manifest import LEASE_ID, manifest_collection
+from rag.remote_manifest import LEASE_ID, manifest_collection, read_record, write_record
 from rag.store import close_client, connect, is_local, server_errors
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,6 @@ LOCK_NAME = "reindex.lock"
 LEASE_S = 60.0  # a lease not renewed for this long is free: its holder is gone
 SETTLE_S = 0.3  # after writing a lease, read it back this much later
 POLL_S = 0.5  # how often a waiting reindex looks at the lease again
-_DUMMY = [1.0]  # Chroma wants a vector per record
 
 
 class IndexLockedError(RuntimeError):
@@ -74,18 +73,14 @@ def reindex_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
 
 
 def _read(coll) -> dict | None:
-    got = coll.get(ids=[LEASE_ID], include=["documents"])
-    if not got["ids"]:
-        return None
     try:
-        return json.loads(got["documents"][0])
-    except (TypeError, ValueError):
+        return read_record(coll, LEASE_ID)
+    except ValueError:
         return None  # an unreadable lease protects nobody: take it over
 
 
 def _write(coll, lease: dict, lease_s: float) -> None:
-    record = {**lease, "expires": time.time() + lease_s}
-    coll.upsert(ids=[LEASE_ID], documents=[json.dumps(record)], embeddings=[_DUMMY], metadatas=[{"tag": LEASE_ID}])
+    write_record(coll, LEASE_ID, json.dumps({**lease, "expires": time.time() + lease_s}), LEASE_ID)
 
 
 def _take(coll, me: dict, lease_s: float) -> dict | None:

@@ -28,13 +28,26 @@ def manifest_collection(client, settings: Settings):
     return client.get_or_create_collection(f"{settings.collection}-manifest", embedding_function=None)
 
 
-def _head(coll) -> dict | None:
-    got = coll.get(ids=[HEAD_ID], include=["documents"])
+def read_record(coll, record_id: str) -> dict | None:
+    """The JSON document of one record (head, lease), None when absent; ValueError if unreadable."""
+    got = coll.get(ids=[record_id], include=["documents"])
     if not got["ids"]:
         return None
     try:
         return json.loads(got["documents"][0])
-    except (TypeError, ValueError) as exc:
+    except TypeError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def write_record(coll, record_id: str, document: str, tag: str) -> None:
+    """Store one record; `tag` is what pruning keeps or deletes it by."""
+    coll.upsert(ids=[record_id], documents=[document], embeddings=[_DUMMY], metadatas=[{"tag": tag}])
+
+
+def _head(coll) -> dict | None:
+    try:
+        return read_record(coll, HEAD_ID)
+    except ValueError as exc:
         raise ManifestError(f"the manifest head on the Chroma server is unreadable ({exc})") from exc
 
 
@@ -67,9 +80,8 @@ def save_remote(client, settings: Settings, manifest: Manifest) -> str:
     text = base64.b64encode(zlib.compress(manifest_json(manifest).encode("utf-8"), 6)).decode("ascii")
     pieces = [text[i : i + PIECE_CHARS] for i in range(0, len(text), PIECE_CHARS)] or [""]
     for i, piece in enumerate(pieces):  # one at a time keeps each request small
-        coll.upsert(ids=[f"{tag}-{i}"], documents=[piece], embeddings=[_DUMMY], metadatas=[{"tag": tag}])
-    coll.upsert(ids=[HEAD_ID], documents=[json.dumps({"tag": tag, "pieces": len(pieces)})],
-                embeddings=[_DUMMY], metadatas=[{"tag": "head"}])
+        write_record(coll, f"{tag}-{i}", piece, tag)
+    write_record(coll, HEAD_ID, json.dumps({"tag": tag, "pieces": len(pieces)}), HEAD_ID)
     # Keep the previous commit's pieces for readers in the middle of loading it.
     keep = [HEAD_ID, LEASE_ID, tag] + ([previous["tag"]] if previous else [])
     coll.delete(where={"tag": {"$nin": keep}})
