@@ -46,7 +46,6 @@ import random
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -59,6 +58,9 @@ from typing import Callable, Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
+sys.path.insert(0, str(REPO / "tests"))  # servers.py: the `chroma run` the tests start too
+
+from servers import ChromaServer  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 QUESTIONS = REPO.parent / "shared" / "eval" / "seed_questions.jsonl"
@@ -66,7 +68,6 @@ OUT = REPO / "benchmarks" / "out"
 RESULTS = OUT / "scale.json"
 # Corpus text must not land in the repository: data and indexes go to a temp dir by default.
 DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "digest-rag-bench-scale"
-CHROMA = Path(sys.executable).with_name("chroma")  # chromadb's CLI, installed beside the interpreter
 MODES = ("embedded", "server")
 YEARS_PER_VARIANT = 12
 ROUNDS = 3  # each question is searched this many times: 90 timings per size, less noise
@@ -267,67 +268,17 @@ def in_fresh_process(*args: str, chroma_url: str | None) -> dict:
 
 # ---- server mode ----------------------------------------------------------------------------
 
-class ServerStartError(RuntimeError):
-    """`chroma run` exited or did not answer its heartbeat."""
-
-
-@dataclass(frozen=True)
-class ChromaServer:
-    """A running `chroma run`: where to reach it, and which process to read RSS from."""
-
-    url: str
-    pid: int
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(proc: subprocess.Popen, url: str, log: Path, timeout_s: float = 60) -> None:
-    """Return once the server answers its heartbeat; raise if it exits or stays silent."""
-    import httpx
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise ServerStartError(f"chroma run exited with status {proc.returncode}; the end of {log}:\n"
-                                   f"{log.read_text(errors='replace')[-2000:]}")
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass  # not listening yet
-        time.sleep(0.2)
-    raise ServerStartError(f"chroma run did not answer {url}/api/v2/heartbeat within {timeout_s:.0f} s (log: {log})")
-
-
 @contextmanager
 def chroma_server(store: Path) -> Iterator[ChromaServer]:
     """A `chroma run` over `store` on a free loopback port, stopped on the way out whatever
     happened (an error, Ctrl-C, kill), so no server outlives the benchmark."""
-    if not CHROMA.exists():
-        raise ServerStartError(f"{CHROMA} missing: chromadb should install the `chroma` command")
-    store.mkdir(parents=True, exist_ok=True)
-    port, log = free_port(), store.with_name(f"{store.name}.log")
-    with open(log, "ab") as out:  # a file, not a pipe: an unread pipe fills up and blocks the server
-        proc = subprocess.Popen([str(CHROMA), "run", "--path", str(store), "--host", "127.0.0.1", "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT)
+    server = ChromaServer(store)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(proc, url, log)
-        print(f"  chroma run: {url}, pid {proc.pid}, store {store}", file=sys.stderr, flush=True)
-        yield ChromaServer(url, proc.pid)
+        server.start()
+        print(f"  chroma run: {server.url}, pid {server.pid}, store {store}", file=sys.stderr, flush=True)
+        yield server
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        server.stop()
 
 
 # ---- one size -------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from conftest import HANGUL, MARKER, REPO, clean_env, free_port
+from conftest import HANGUL, MARKER, REPO, clean_env
+from servers import free_port
 
 pytestmark = pytest.mark.slow
 

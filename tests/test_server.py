@@ -9,21 +9,19 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from rag.index import Index, REMOTE_POLL_S, reindex
 from rag.locks import IndexLockedError, server_lease
 from rag.remote_manifest import LEASE_ID, manifest_collection
-from rag.store import close_client, connect
 from rag.retrieve import search_index
-from rag.store import StoreUnavailableError
-from conftest import SEEDS, free_port, seed_settings_for
+from rag.store import StoreUnavailableError, close_client, connect
+from conftest import SEEDS, seed_settings_for
+from servers import CHROMA, ChromaServer, free_port
 
 pytestmark = pytest.mark.slow
 
-CHROMA = Path(sys.executable).with_name("chroma")
 QUESTION = "Which paper folds neighbouring image tokens into the channel dimension?"
 NEW_DAY = """2025년 5월 22일
 Quokka-Net: Marsupial Attention for Tabular Forecasting
@@ -33,43 +31,6 @@ We introduce Quokka-Net, a pouch-shaped attention mechanism for tabular time ser
 A pouch-shaped attention for tabular forecasting; fun.
 #forecasting #attention
 """
-
-
-class ChromaServer:
-    """A `chroma run` process on a free loopback port, restartable on the same data."""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.port, self.proc = path, free_port(), None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        # Logs go to a file: an unread pipe fills up and then blocks the server.
-        self.log = self.path.parent / f"{self.path.name}.log"
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT,
-            )
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"chroma run exited: {self.log.read_text(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("chroma run did not answer within 60 s")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from conftest import HANGUL, REPO, SEEDS, clean_env, free_port
+from conftest import HANGUL, REPO, SEEDS, clean_env
+from servers import free_port
 
 pytestmark = pytest.mark.slow
 
