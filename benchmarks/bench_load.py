@@ -30,6 +30,10 @@ import click
 from gradio_client import Client
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # servers.py: ports and process teardown the tests use too
+
+from servers import free_port, stop_process  # noqa: E402
+
 SEEDS = REPO / "seeds"
 STARTUP_TIMEOUT_S = 300
 # Variables that would point the app at another index, a chat model or a Chroma server.
@@ -60,13 +64,6 @@ class Results:
     latencies_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     uncited: list[str] = field(default_factory=list)
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_kib(pid: int) -> int:
@@ -170,11 +167,7 @@ def main(seconds: int, users: int, as_json: bool) -> None:
                 raise RuntimeError(f"app.py died under load ({proc.returncode}):\n{log.read_text()[-4000:]}")
             rss_end = rss_kib(proc.pid)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc, 15)
 
     lat = results.latencies_s
     report = {

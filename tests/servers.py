@@ -1,5 +1,5 @@
-"""Real servers started by the tests and the benchmarks: free loopback ports, and a `chroma run`
-(the server-mode tests and the scale benchmark share this one class)."""
+"""Real servers started by the tests and the benchmarks: free loopback ports, stopping a
+server process, and a `chroma run` (shared by the server-mode tests and the scale benchmark)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_process(proc: subprocess.Popen, timeout_s: float) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it is still there after timeout_s."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 class ChromaServer:
@@ -67,11 +79,5 @@ class ChromaServer:
 
     def stop(self) -> None:
         """Stop the server if it runs: politely, then for good after 30 s."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc, 30)

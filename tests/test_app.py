@@ -14,7 +14,7 @@ import pytest
 from gradio_client import Client
 
 from conftest import HANGUL, MARKER, REPO, clean_env
-from servers import free_port
+from servers import free_port, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -64,12 +64,7 @@ def app_server(seed_index_copy, tmp_path_factory) -> Iterator[AppProcess]:
             time.sleep(0.25)
         yield app
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 20)
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from conftest import HANGUL, REPO, SEEDS, clean_env
-from servers import free_port
+from servers import free_port, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -104,12 +104,7 @@ def _wait_for_port(proc: subprocess.Popen, port: int, log: Path) -> None:
 def _stop(proc: subprocess.Popen) -> None:
     """Terminate the app, killing it if it does not go quietly."""
     if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop_process(proc, 15)
 
 
 @pytest.fixture(scope="module")
