@@ -222,6 +222,13 @@ def reindex_from_ui(page: Page) -> str:
     return report.input_value()
 
 
+def add_day_from_ui(app: App, page: Page, name: str, text: str) -> None:
+    """Drop a day file into the app's data folder and reindex it from the UI: one entry added."""
+    (app.data_dir / name).write_text(text, encoding="utf-8")
+    report = reindex_from_ui(page)
+    assert re.search(r"\badded 1\b", report), report
+
+
 def card_titled(cards: Locator, title_part: str) -> Locator:
     """The one card among `cards` whose title contains `title_part`."""
     card = cards.filter(has=cards.page.locator("h4", has_text=title_part))
@@ -326,10 +333,7 @@ def test_browsing_a_tag_plots_entries_per_week_and_lists_them(page: Page):
 
 
 def test_reindex_picks_up_a_new_day_file_and_answers_from_it(app: App, page: Page):
-    (app.data_dir / "900_zebra.txt").write_text(ZEBRA_DAY, encoding="utf-8")
-
-    report = reindex_from_ui(page)
-    assert re.search(r"\badded 1\b", report), report
+    add_day_from_ui(app, page, "900_zebra.txt", ZEBRA_DAY)
     expect(page.locator("#index-status")).to_contain_text("2025-05-22")
     shot(page, "index-report")
 
@@ -342,9 +346,7 @@ def test_reindex_picks_up_a_new_day_file_and_answers_from_it(app: App, page: Pag
 
 def test_html_in_day_files_is_shown_as_text_never_run(app: App, visit: Visit):
     page = visit.page
-    (app.data_dir / "901_quokka.txt").write_text(HOSTILE_DAY, encoding="utf-8")
-    report = reindex_from_ui(page)
-    assert re.search(r"\badded 1\b", report), report
+    add_day_from_ui(app, page, "901_quokka.txt", HOSTILE_DAY)
 
     page.locator("#tab-browse-button").click()
     choose(page, "#browse-day", "2025-05-19")
@@ -372,9 +374,7 @@ def test_html_in_day_files_is_shown_as_text_never_run(app: App, visit: Visit):
 
 def test_markdown_images_in_day_files_never_load_in_the_chat(app: App, visit: Visit):
     page = visit.page
-    (app.data_dir / "902_wombat.txt").write_text(MARKDOWN_DAY, encoding="utf-8")
-    report = reindex_from_ui(page)
-    assert re.search(r"\badded 1\b", report), report
+    add_day_from_ui(app, page, "902_wombat.txt", MARKDOWN_DAY)
 
     page.locator("#tab-ask-button").click()
     ask(page, "What does Wombat-Decoding do to beam search?")
