@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from rag.question import Filters, detect_language, parse_days, parse_tags, understand
+from rag.question import Filters, detect_language, parse_tags, understand
 from rag.retrieve import DENSE_WEIGHT, LEXICAL_WEIGHT, chroma_where, fuse, normalized
 
 DAYS = [date(2024, 5, 20), date(2025, 4, 24), date(2025, 4, 25), date(2025, 5, 16), date(2025, 5, 20), date(2025, 5, 21)]
@@ -15,56 +15,6 @@ TAGS = ["rl", "reasoning", "reward-model", "scaling-law", "object_detection", "l
 
 def one_day(d: date) -> tuple[date, date]:
     return (d, d)
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("papers on 2025-05-21", [one_day(date(2025, 5, 21))]),
-        ("2025/05/21 목록", [one_day(date(2025, 5, 21))]),
-        ("2025년 5월 21일의 논문", [one_day(date(2025, 5, 21))]),
-        ("May 21, 2025 entries", [one_day(date(2025, 5, 21))]),
-        ("21 May 2025 entries", [one_day(date(2025, 5, 21))]),
-        ("May 2025 papers", [(date(2025, 5, 1), date(2025, 5, 31))]),
-        ("2025년 4월 논문", [(date(2025, 4, 1), date(2025, 4, 30))]),
-        ("last week of April 2025", [(date(2025, 4, 24), date(2025, 4, 30))]),
-        ("papers from 2024", [(date(2024, 1, 1), date(2024, 12, 31))]),
-    ],
-)
-def test_day_constraints_parse_in_both_languages(text, expected):
-    ranges, _ = parse_days(text, DAYS)
-    assert ranges == expected
-
-
-def test_year_less_date_resolves_to_the_latest_such_day_in_the_corpus():
-    ranges, _ = parse_days("5월 20일에 나온 논문", DAYS)
-    assert ranges == [one_day(date(2025, 5, 20))]
-
-
-def test_bare_day_inherits_month_from_the_date_before_it():
-    ranges, _ = parse_days("2025년 5월 16일과 20일 다이제스트", DAYS)
-    assert ranges == [one_day(date(2025, 5, 16)), one_day(date(2025, 5, 20))]
-
-
-def test_between_two_days_is_one_range():
-    ranges, _ = parse_days("between 2025-04-24 and 2025-04-25", DAYS)
-    assert ranges == [(date(2025, 4, 24), date(2025, 4, 25))]
-
-
-def test_two_days_joined_by_and_stay_two_days():
-    ranges, _ = parse_days("the 2025-04-24 and 2025-05-16 digests", DAYS)
-    assert ranges == [one_day(date(2025, 4, 24)), one_day(date(2025, 5, 16))]
-
-
-@pytest.mark.parametrize("text", ["2025-02-30 papers", "2025년 13월 1일", "2025년 2월 30일"])
-def test_invalid_dates_are_ignored_not_errors(text):
-    ranges, _ = parse_days(text, DAYS)
-    assert ranges == []
-
-
-def test_may_as_a_verb_is_not_a_month():
-    ranges, _ = parse_days("which method may reduce tokens?", DAYS)
-    assert ranges == []
 
 
 def test_hash_tags_and_tag_words_before_papers_are_tags():
@@ -130,3 +80,22 @@ def test_fusion_scores_are_bounded_and_missing_lists_add_nothing():
     assert fused == {"a": pytest.approx(DENSE_WEIGHT), "b": pytest.approx(0.0), "c": pytest.approx(LEXICAL_WEIGHT)}
     assert all(0.0 <= v <= 1.0 for v in fuse({"a": 0.3, "b": 0.7}, {"a": 2.0, "b": 1.0}).values())
     assert normalized({"x": 2.0, "y": 2.0}) == {"x": 1.0, "y": 1.0}
+
+
+def test_every_spelling_of_a_tag_is_one_filter():
+    tags, _ = parse_tags("efficient training papers", [*TAGS, "efficient-training", "efficient_training"])
+    assert sorted(tags) == ["efficient-training", "efficient_training"]
+    tags, _ = parse_tags("#efficient_training", [*TAGS, "efficient-training", "efficient_training"])
+    assert sorted(tags) == ["efficient-training", "efficient_training"]
+
+
+@pytest.mark.parametrize("text", ["papers tagged rl", "papers tagged with #rl", "rl 태그가 붙은 논문", "papers with the rl tag"])
+def test_tagged_and_tag_words_make_a_tag_a_filter(text):
+    u = understand(text, DAYS, TAGS)
+    assert u.filters.tags == ("rl",) and u.listing
+
+
+@pytest.mark.parametrize("text", ["5월 중순에 나온 RL 논문", "papers since April 2025", "지난주 논문 목록", "RL papers from the latest digest"])
+def test_new_date_phrases_alone_still_make_a_listing(text):
+    u = understand(text, DAYS, TAGS)
+    assert u.filters.days and u.listing
