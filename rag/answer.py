@@ -18,7 +18,7 @@ from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.conversation import History, standalone_question
 from rag.digest import Entry
 from rag.index import Index
-from rag.question import Filters, answer_language
+from rag.question import COMPARE, Filters, answer_language
 from rag.retrieve import Hit, search_index
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -36,7 +36,6 @@ _URL_LIST = re.compile(r"\(\s*https?://[^()]*\)")
 MIN_EVIDENCE = 0.50
 MIN_DENSE = 0.15
 MAX_LISTED = 40
-_COMPARE = re.compile(r"\b(compare|comparison|versus|vs\.?|differ|differences?|both)\b|비교|차이|각각", re.I)
 
 
 class QuestionError(ValueError):
@@ -243,7 +242,7 @@ def _answer_hits(prep: Prepared) -> list[Hit]:
         if best_per_day:
             return sorted(best_per_day, key=prep.hits.index)
     top = prep.hits[0]
-    several = bool(_COMPARE.search(prep.standalone))
+    several = bool(COMPARE.search(prep.standalone))
     ratio, limit = (0.6, 4) if several else (0.9, 2)
     return [top] + [h for h in prep.hits[1:limit] if h.score >= ratio * top.score]
 

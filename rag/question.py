@@ -6,28 +6,39 @@ Day constraints are read by `rag.dates`, against the corpus's days.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
 from rag.dates import parse_days
+from rag.lexical import tokenize
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 _TAG = re.compile(r"#([\w\-]+)")
 
-# Words that only say "list what matches": when nothing else is left, the question is a filter.
-_LIST_WORDS = set(
-    """which what list all show give me tell the a an of on in at from between and or to was were
-    is are did does post posted appeared published digest digests papers paper entries entry articles
-    article please every any there that this these those day days for with tagged tag tags about
-    논문 논문들 논문들은 논문은 목록 목록을 모두 전부 알려줘 알려 주세요 보여줘 다이제스트 다이제스트의 다이제스트에
-    올라온 나온 소개된 있나 있나요 있었나 무엇 뭐 뭐가 어떤 것은 것들 관련 태그 태그의 의 에 에서 과 와 및
-    날짜 날 하루 리스트 정리해줘 정리 붙은 붙 달린 latest newest recent 최근 최신
-    since after before until till onward onwards later 이후 이전 까지 부터 은 는 이 가 을 를 로 으로 도""".split()
+# What is left of a question once its dates and tags are read, when it only says "list what
+# matches": its tokens (rag.lexical: Kiwi morphemes, English stems, its stopwords dropped)
+# are all among these. Korean is written as Kiwi's morphemes ("올라온" -> 올라오), English
+# as words the stemmer reduces the way the tokenizer does.
+_LIST_TOKENS_KO = set(
+    """목록 리스트 모두 전부 전체 다 정리 알리 보이 보여주 찾 올라오 나오 소개 게시 공개 발표 있 무엇 뭐
+    어떤 것 관련 태그 붙 달리 날짜 날 하루 주 주간 달 동안 기간 사이 간 중 최근 최신 이후 이전
+    의 에 은 는 이 가 을 를 과 와 도 로 으로 에서 태""".split()
 )
+_LIST_WORDS_EN = """which what list all show give me tell every everything any there that this these those new
+    a an the of on in at from between and or to was were is are did does do for with about please article articles
+    entry entries paper papers digest digests item items one ones get find see let know want need could would can
+    post posted appear appeared publish published cover covered include included feature featured release
+    released come came out day days tag tags tagged latest newest recent since after before until till
+    through onward onwards later""".split()
+
+
+@lru_cache(maxsize=1)
+def _list_tokens() -> frozenset[str]:
+    return frozenset(_LIST_TOKENS_KO | {t for w in _LIST_WORDS_EN for t in tokenize(w)})
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,7 @@ class Understanding:
     filters: Filters = field(default_factory=Filters)
     listing: bool = False  # only a filter: list the matching entries
     topic: str = ""        # the question with dates and tags removed
+    parts: tuple[str, ...] = ()  # a comparison's two described papers, each searched alone
 
 
 def detect_language(text: str) -> str:
@@ -84,27 +96,44 @@ def _tag_variants(tag: str) -> set[str]:
 
 
 # Words that make a tag name next to them a filter ("RL 논문", "reasoning papers", "rl 태그",
-# "tagged rl"); without one, a tag name is only a topic word.
+# "tagged rl", "with the rl tag", "태그가 rl인"); without one, a tag name is only a topic word.
 _KO_CUES = "논문|연구"
-_EN_CUES = "papers|entries|works"
+_EN_CUES = "papers|entries"
 _TAG_CUE = re.compile(rf"{_KO_CUES}|{_EN_CUES}|태그|\btag", re.I)
+_LIST_SEP = r"\s*(?:,|/|&|\band\b|\bor\b|및|과|와|이나)\s*"
+# A tag this rare ("ai": one entry) is more likely a topic word than a filter: it counts
+# only when it is named as a tag (#ai, "tagged ai", "ai 태그").
+MIN_CUED_TAG_ENTRIES = 3
+
+
+@dataclass(frozen=True)
+class _TagPatterns:
+    """The compiled tag patterns of one tag set (see _tag_patterns)."""
+
+    cued: re.Pattern       # a list of tag names next to a cue word
+    item: re.Pattern       # one tag name, to split a matched list
+    tags_of: dict[str, tuple[str, ...]]  # variant (casefolded) -> every spelling of its tag
 
 
 @lru_cache(maxsize=8)
-def _tag_word_pattern(known: frozenset[str]) -> tuple[re.Pattern | None, dict[str, tuple[str, ...]]]:
-    """One compiled alternation of every tag variant next to a cue word (per tag set), and
-    each variant's tags (every spelling of it the digest uses)."""
+def _tag_patterns(known: frozenset[str]) -> _TagPatterns | None:
+    """One alternation of every tag variant, compiled into the cue patterns (per tag set)."""
     spellings = _tag_spellings(known)
-    variant_to_tags = {v.casefold(): spellings[_tag_key(tag)] for tag in known for v in _tag_variants(tag)}
-    if not variant_to_tags:
-        return None, {}
-    alternation = "|".join(re.escape(v) for v in sorted(variant_to_tags, key=len, reverse=True))
-    pattern = re.compile(
-        rf"(?<![\w-])({alternation})(?:\s*(?:관련\s*)?(?:{_KO_CUES})|\s+(?:{_EN_CUES})|\s*태그|\s+tags?\b)"
-        rf"|\btagged\s+(?:with\s+|as\s+)?(?:the\s+)?#?({alternation})(?![\w-])",
+    tags_of = {v.casefold(): spellings[_tag_key(tag)] for tag in known for v in _tag_variants(tag)}
+    if not tags_of:
+        return None
+    alt = "|".join(re.escape(v) for v in sorted(tags_of, key=len, reverse=True))
+    names = rf"#?(?:{alt})(?:{_LIST_SEP}#?(?:{alt}))*"
+    cued = re.compile(
+        rf"(?<![\w-])(?P<loose>{names})(?![\w-])\s*(?:관련\s*)?(?:{_KO_CUES})"
+        rf"|(?<![\w-])(?P<loose_en>{names})\s+(?:{_EN_CUES})\b"
+        rf"|(?<![\w-])(?P<ko_tag>{names})(?![\w-])\s*태그"
+        rf"|\btagged\s+(?:with\s+|as\s+)?(?:the\s+)?(?P<tagged>{names})(?![\w-])"
+        rf"|\b(?:with|under)\s+the\s+(?P<the_tag>{names})\s+tags?\b"
+        rf"|태그(?:가|는)\s*(?P<ko_is>{names})\s*(?:인|이고|이거나|이)",
         re.I,
     )
-    return pattern, variant_to_tags
+    return _TagPatterns(cued, re.compile(rf"(?<![\w-])(?:{alt})(?![\w-])", re.I), tags_of)
 
 
 @lru_cache(maxsize=8)
@@ -116,34 +145,90 @@ def _tag_spellings(known: frozenset[str]) -> dict[str, tuple[str, ...]]:
     return {key: tuple(tags) for key, tags in by_key.items()}
 
 
-def parse_tags(text: str, known_tags: Iterable[str]) -> tuple[list[str], str]:
-    """Tags named in the text: `#tag`, or a known tag next to "papers"/"논문"/"tagged"."""
+def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str]) -> tuple[list[str], str]:
+    """Tags named in the text: `#tag`, or known tags next to a cue ("RL 논문", "tagged rl").
+
+    `known_tags` may carry each tag's number of entries (an index's tag Counter): a rare tag
+    then needs `#`, "tagged" or "태그" to count.
+    """
+    counts = known_tags if isinstance(known_tags, Mapping) else {}
     known = frozenset(known_tags)
+    spellings = _tag_spellings(known)
     tags: list[str] = []
     rest = text
     for m in list(_TAG.finditer(text)):
         tag = m[1].lower()
-        if tag in known or not known:
-            tags.extend(t for t in _tag_spellings(known).get(_tag_key(tag), (tag,)) if t not in tags)
+        if _tag_key(tag) in spellings or not known:
+            tags.extend(t for t in spellings.get(_tag_key(tag), (tag,)) if t not in tags)
             rest = rest.replace(m[0], " ", 1)
     # The alternation of every tag variant is slow to scan; most questions lack its cue words.
-    pattern, variant_to_tags = _tag_word_pattern(known) if _TAG_CUE.search(rest) else (None, {})
-    if pattern is not None:
-        for m in list(pattern.finditer(rest)):
-            tags.extend(t for t in variant_to_tags[(m[1] or m[2]).casefold()] if t not in tags)
-        rest = pattern.sub(" ", rest)
+    patterns = _tag_patterns(known) if _TAG_CUE.search(rest) else None
+    if patterns is None:
+        return tags, rest
+    for m in reversed(list(patterns.cued.finditer(rest))):
+        loose = m["loose"] or m["loose_en"]
+        if loose and _ends_a_phrase(rest[: m.start()]):
+            continue
+        named = [patterns.tags_of[name.casefold()] for name in patterns.item.findall(m[m.lastgroup])]
+        if loose:
+            named = [spelled for spelled in named if sum(counts.get(t, MIN_CUED_TAG_ENTRIES) for t in spelled) >= MIN_CUED_TAG_ENTRIES]
+        if named:
+            tags.extend(t for spelled in named for t in spelled if t not in tags)
+            rest = rest[: m.start()] + " " + rest[m.end():]
     return tags, rest
 
 
-_JOSA = re.compile(r"(?<=[\uac00-\ud7a3])(?:들)?(?:은|는|이|가|을|를|의|에|에서|으로|로|과|와|도|만|이랑|랑)?$")
+# English words that may stand before a tag name used as a filter ("the RL papers", "new
+# reasoning papers"). Any other English word makes the tag name the end of a longer name
+# ("length generalization 논문", "vision language model papers"): a topic, not a tag.
+_TAG_LEADS = set(
+    """the which what all any new recent latest newest other some more those these about on of for in from
+    list show find see give me are were did many few good best interesting notable and or with two three
+    several their its""".split()
+)
+
+
+def _ends_a_phrase(before: str) -> bool:
+    """Whether the text before a tag name ends in an English word that joins it to a longer name."""
+    prev = re.search(r"([A-Za-z][\w\-]*)\s+$", before)
+    return bool(prev) and prev[1].lower() not in _TAG_LEADS
 
 
 def _residual_words(text: str) -> list[str]:
-    words = [_JOSA.sub("", w) for w in re.findall(r"[\w\-]+", text.lower())]
-    return [w for w in words if w and w not in _LIST_WORDS and not w.isdigit()]
+    """The question's own words once dates and tags are gone (empty: a pure filter question)."""
+    return [t for t in tokenize(text) if t not in _list_tokens() and not t.isdigit()]
 
 
-def understand(text: str, corpus_days: list[date], known_tags: Iterable[str]) -> Understanding:
+# A question that compares or contrasts: its two sides are searched apart, since one query
+# vector for two different papers lands between them.
+COMPARE = re.compile(r"\b(compare|comparison|contrast|versus|vs\.?|differ|differences?|both)\b|비교|차이|각각", re.I)
+# Where a comparison's second side starts, most telling first: ", and the 2025 paper ...",
+# "... with the empirical study ...", "...한 논문과, ...한 모델을 비교". Splitting at a bare "and"
+# or "와" would cut descriptions ("images with a VQ-VAE and models the prior") in half.
+_SIDE_BREAKS = [
+    re.compile(r"[,;]\s*(?:and\s+|while\s+)?(?=the other\b)|[,;]\s*(?=다른 하나는)", re.I),
+    re.compile(r",\s*(?:and|with|versus|vs\.?)\s+(?=(?:the|a|an|that|its)\b)", re.I),
+    re.compile(r"\s+(?:with|to|against|versus|vs\.?)\s+(?=(?:the|a|an)\b)", re.I),
+    re.compile(r"(?<=논문|모델|연구|방법|기법|접근)(?:과|와|이랑|하고)\s*,\s*"),
+    re.compile(r"(?:(?<=논문|모델|연구|방법|기법|접근)|(?<=[A-Za-z0-9)]))(?:과|와|이랑|하고)\s+"),
+    re.compile(r"\s+(?:and|versus|vs\.?)\s+(?=(?:the|a|an)\b)", re.I),
+    re.compile(r",\s*그리고\s+"),
+]
+_MIN_SIDE_CHARS = 8
+
+
+def comparison_sides(topic: str) -> tuple[str, ...]:
+    """The two papers a comparison question describes, or () when it is not one."""
+    if not COMPARE.search(topic):
+        return ()
+    for brk in _SIDE_BREAKS:
+        m = brk.search(topic)
+        if m and min(len(topic[: m.start()].strip()), len(topic[m.end():].strip())) >= _MIN_SIDE_CHARS:
+            return topic[: m.start()].strip(), topic[m.end():].strip()
+    return ()
+
+
+def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int] | Iterable[str]) -> Understanding:
     """Read language, day ranges and tags from a question; flag pure filter questions."""
     ranges, rest = parse_days(text, corpus_days)
     tags, rest = parse_tags(rest, known_tags)
@@ -155,4 +240,5 @@ def understand(text: str, corpus_days: list[date], known_tags: Iterable[str]) ->
         filters=filters,
         listing=bool(filters) and not residual,
         topic=" ".join(rest.split()),
+        parts=comparison_sides(" ".join(rest.split())),
     )

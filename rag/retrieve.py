@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from itertools import zip_longest
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -84,7 +85,7 @@ def understand_question(view: IndexView, question: str, filters: Filters | None 
     """Parse a question against the index's days and tags; explicit filters win."""
     u = understand(question, view.days, view.tags)
     if filters is not None:
-        u = Understanding(text=u.text, lang=u.lang, filters=filters, listing=u.listing and bool(filters), topic=u.topic)
+        u = replace(u, filters=filters, listing=u.listing and bool(filters))
     return u
 
 
@@ -123,14 +124,35 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
     ]
 
 
+def interleaved(ranked: list[list[Hit]], k: int) -> list[Hit]:
+    """Round-robin over ranked lists, each entry once: the first of every list, then the
+    second of every list, ..."""
+    seen: set[str] = set()
+    out: list[Hit] = []
+    for row in zip_longest(*ranked):
+        for hit in row:
+            if hit is not None and hit.entry.id not in seen:
+                seen.add(hit.entry.id)
+                out.append(hit)
+    return out[:k]
+
+
 def search_index(index: Index, question: str, k: int = 10, filters: Filters | None = None) -> tuple[Understanding, list[Hit]]:
-    """The k best entries for a question (all matching entries for a pure filter question)."""
+    """The k best entries for a question (all matching entries for a pure filter question).
+
+    A comparison of two described papers is searched whole and side by side, and the three
+    lists are interleaved: the whole question's best, then each side's best, ...
+    """
     index.refresh()
     view = index.view()
     u = understand_question(view, question, filters)
     if u.listing:
         return u, listing(view, u.filters)
-    return u, hybrid(view, index.embedder, u, k)
+    whole = hybrid(view, index.embedder, u, k)
+    if not u.parts:
+        return u, whole
+    sides = [hybrid(view, index.embedder, replace(u, topic=side), k) for side in u.parts]
+    return u, interleaved([whole, *sides], k)
 
 
 def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -99,3 +100,39 @@ def test_tagged_and_tag_words_make_a_tag_a_filter(text):
 def test_new_date_phrases_alone_still_make_a_listing(text):
     u = understand(text, DAYS, TAGS)
     assert u.filters.days and u.listing
+
+
+@pytest.mark.parametrize("text", ["papers tagged rl and reasoning", "rl, reasoning 태그 논문", "papers tagged with rl or #reasoning"])
+def test_a_list_of_tags_after_a_cue_is_every_tag(text):
+    u = understand(text, DAYS, TAGS)
+    assert set(u.filters.tags) == {"rl", "reasoning"} and u.listing
+
+
+def test_korean_tag_is_phrasing():
+    assert understand("태그가 rl인 논문", DAYS, TAGS).filters.tags == ("rl",)
+
+
+@pytest.mark.parametrize("text", ["Which RL works best?", "image tag generation", "how does RL change reasoning length?"])
+def test_tag_names_without_a_tag_cue_are_topic_words(text):
+    assert understand(text, DAYS, TAGS).filters.tags == ()
+
+
+def test_a_rare_tag_needs_to_be_named_as_a_tag():
+    counts = Counter({"rl": 300, "ai": 1})
+    assert understand("AI papers on safety", DAYS, counts).filters.tags == ()
+    assert understand("papers tagged ai", DAYS, counts).filters.tags == ("ai",)
+    assert understand("RL papers", DAYS, counts).filters.tags == ("rl",)
+
+
+@pytest.mark.parametrize("text", ["length generalization 논문", "vision language model papers"])
+def test_a_tag_name_ending_a_longer_name_is_not_a_tag(text):
+    tags = [*TAGS, "generalization", "language_model"]
+    assert understand(text, DAYS, tags).filters.tags == ()
+
+
+def test_comparison_questions_are_split_into_their_two_papers():
+    u = understand("Compare the 2020 paper that shrinks images with a VQ-VAE and models the prior, and the 2025 sparse transformer", DAYS, TAGS)
+    assert u.parts == ("Compare the 2020 paper that shrinks images with a VQ-VAE and models the prior", "the 2025 sparse transformer")
+    u = understand("HTML 마크업을 텍스트와 함께 학습한 모델과, 프롬프트 실험 논문을 비교해줘", DAYS, TAGS)
+    assert u.parts == ("HTML 마크업을 텍스트와 함께 학습한 모델", "프롬프트 실험 논문을 비교해줘")
+    assert understand("Which paper compares GRPO with PPO?", DAYS, TAGS).parts == ()

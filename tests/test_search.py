@@ -11,6 +11,7 @@ from conftest import entry_titled
 from rag import Filters, Hit
 from rag.answer import QuestionError
 from rag.config import MAX_QUESTION_CHARS
+from rag.retrieve import interleaved
 
 # Paraphrases: none repeats the entry's own wording; Korean ones must cross into an
 # English abstract or a Korean commentary written in other words.
@@ -55,6 +56,23 @@ def test_korean_and_english_paraphrases_agree_on_token_shuffle(seed_settings):
     assert en == ko
     assert en.day == date(2025, 4, 25)
     assert en.title.startswith("Token-Shuffle")
+
+
+@pytest.mark.parametrize("question", [
+    "Compare the paper that folds neighbouring image tokens into the channel dimension, and the paper "
+    "that averages checkpoints during pretraining instead of annealing the learning rate",
+    "이웃한 이미지 토큰을 채널 차원으로 합쳐 시퀀스를 짧게 만드는 논문과, 사전학습 중 체크포인트를 평균해서 학습률 감소를 대신하는 논문을 비교해줘",
+])
+def test_a_comparison_finds_both_of_its_papers_first(seed_settings, seed_entries, question):
+    both = {entry_titled(seed_entries, "Token-Shuffle").id, entry_titled(seed_entries, "Model Merging in Pre-training").id}
+    hits = rag.search(question, k=5, settings=seed_settings)
+    assert set(ids(hits)[:2]) == both, [h.entry.title for h in hits]
+
+
+def test_interleaving_takes_each_lists_best_first_and_each_entry_once(seed_entries):
+    a, b, c, d = (Hit(entry=e, score=1.0) for e in seed_entries[:4])
+    assert [h.entry for h in interleaved([[a, b], [c, a], [d]], k=10)] == [x.entry for x in (a, c, d, b)]
+    assert len(interleaved([[a, b], [c, d]], k=3)) == 3
 
 
 def test_hits_are_entries_best_first(seed_settings):
