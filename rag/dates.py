@@ -83,6 +83,7 @@ _EN_PART = re.compile(
 _EN_YEAR_PART = re.compile(rf"\b(?:(early|mid|late)[\s-]+|(?:the\s+)?(beginning|start|middle|end)\s+of\s+){_YEAR4}\b", re.I)
 _EN_MONTH_SPAN = re.compile(rf"\b{_MON}\s*(?:-|–|~|to|through|until|and)\s*{_MON}(?:,?\s+{_YEAR4})?\b", re.I)
 _EN_MONTH = re.compile(rf"\b{_MON}(?:,?\s+(?:of\s+)?{_YEAR4})?\b", re.I)
+_EN_MONTH_HALF = re.compile(rf"\b(?:the\s+)?(first|second|1st|2nd)\s+half\s+of\s+{_MON}(?:,?\s+{_YEAR4})?", re.I)
 _EN_HALF = re.compile(rf"\b(?:the\s+)?(first|second|1st|2nd)\s+half\s+of\s+{_YEAR4}\b|\bH([12])\s*{_YEAR4}\b", re.I)
 _EN_QUARTER = re.compile(
     rf"\bQ([1-4])\s*(?:of\s+)?{_YEAR4}\b|\b{_YEAR4}\s*Q([1-4])\b|\b(?:the\s+)?(first|second|third|fourth)\s+quarter\s+of\s+{_YEAR4}\b",
@@ -102,7 +103,7 @@ _EN_LATEST = re.compile(
 )
 _WEEK = re.compile(rf"\b(first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+of\s+{_MON}(?:\s+{_YEAR4})?", re.I)
 _WEEK_OF = re.compile(
-    rf"\bweek\s+of\s+(?:(20\d\d)-(\d{{1,2}})-(\d{{1,2}})|{_MON}\s+(\d{{1,2}}){_ORD}\b(?:,?\s*{_YEAR4})?)", re.I
+    rf"\bweek\s+of\s+(?:(20\d\d)-(\d{{1,2}})-(\d{{1,2}})|{_MON}\s+(\d{{1,2}}){_ORD}\b(?!\s*[-–~])(?:,?\s*{_YEAR4})?)", re.I
 )
 _KO_WEEK = re.compile(_KO_Y + r"(\d{1,2})\s*월\s*(첫|둘째|두\s*번째|셋째|세\s*번째|넷째|네\s*번째|마지막|[1-5])\s*(?:째\s*)?주(?:차)?" + _KO_END)
 # "5/20", "05/20/2025" (month first, unless the first number cannot be a month). Without a
@@ -380,6 +381,8 @@ RULES: list[tuple[re.Pattern, Builder | None]] = [
                   if _SLASH_AFTER.search(m.string[m.end():]) else None),
     (_SLASH, _slash),
     (_KO_PART, lambda m, c: _month_part(m[3], _year(m[1]), int(m[2]), c)),
+    (_EN_MONTH_HALF, _with_month(2, lambda m, c: _month_part(
+        "전반" if _HALVES[m[1].lower()] == 1 else "후반", _num(m[3]), _month(m[2]), c))),
     (_EN_PART, _with_month(3, lambda m, c: _month_part(m[1] or m[2], _num(m[4]), _month(m[3]), c))),
     (_KO_YEAR_PART, lambda m, c: _year_part(m[2], _year(m[1]), c)),
     (_EN_YEAR_PART, lambda m, c: _year_part(m[1] or m[2], int(m[3]), c)),
@@ -473,8 +476,18 @@ def _joined(first: Range, second: Range) -> Range:
     return min(first[0], second[0]), max(first[1], second[1])
 
 
+# Every rule needs one of these; most questions have none, and skip the ~40 patterns.
+_HINT = re.compile(
+    r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|week|month|year|latest|newest|recent|last|past|this)"
+    r"|올해|금년|작년|지난|재작년|이번|저번|이달|금주|최근|최신|상반기|하반기",
+    re.I,
+)
+
+
 def parse_days(text: str, corpus_days: list[date]) -> tuple[list[Range], str]:
     """Day ranges named in the text, and the text with those phrases removed."""
+    if not _HINT.search(text):
+        return [], text
     newest = corpus_days[-1] if corpus_days else date.today()
     rest = _EN_DAY_LIST.sub(lambda m: f"{m[1]}{m[2]}{m[3]}{m[4]}{m[1]} {m[5]}", _absolute_years(text, newest))
     ctx = _Context.of(rest, corpus_days)

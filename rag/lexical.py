@@ -14,6 +14,8 @@ import re
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -91,6 +93,17 @@ _tokenizer = Tokenizer()
 def tokenize(text: str) -> list[str]:
     """Tokenize with the process-wide tokenizer."""
     return _tokenizer.tokenize(text)
+
+
+@lru_cache(maxsize=256)
+def tokenize_query(text: str) -> tuple[str, ...]:
+    """Tokens of a question, remembered: question understanding and search both need them."""
+    return tuple(_tokenizer.tokenize(text))
+
+
+def english_stems(words: Iterable[str]) -> set[str]:
+    """The stems `tokenize` gives these English words, stopwords included."""
+    return set(_tokenizer._stem.stemWords([w.lower() for w in words]))
 
 
 def entry_tokens(entry: Entry) -> dict[str, list[str]]:

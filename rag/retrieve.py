@@ -12,7 +12,7 @@ from langchain_core.embeddings import Embeddings
 
 from rag.digest import Entry
 from rag.index import Index, IndexView
-from rag.lexical import tokenize
+from rag.lexical import tokenize_query
 from rag.question import Filters, Understanding, understand
 
 # Weights of each normalized score in the fusion: dense carries the cross-lingual matches,
@@ -104,7 +104,7 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
         for eid, sim in view.dense(vector, CANDIDATES * 2, chroma_where(u.filters)):
             if eid in view.entries:
                 dense_best[eid] = max(dense_best.get(eid, -1.0), sim)
-    tokens = tokenize(query)
+    tokens = list(tokenize_query(query))
     lexical, every_lexical = view.lexical.search(tokens, CANDIDATES, allowed)
     # Score every candidate on both signals: found lexically only -> its similarity from the
     # vector matrix; found densely only -> its BM25 is already known.

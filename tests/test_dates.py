@@ -206,6 +206,9 @@ def test_two_days_joined_by_or_stay_two_days():
         ("week of 2025-05-19", (date(2025, 5, 19), date(2025, 5, 25))),
         ("2025. 5. 20. 논문", one_day(date(2025, 5, 20))),
         ("through 2024", (date(2017, 6, 30), date(2024, 12, 31))),
+        ("the first half of March 2020", (date(2020, 3, 1), date(2020, 3, 15))),
+        ("during the week of April 24-30, 2023", (date(2023, 4, 24), date(2023, 4, 30))),
+        ("2025년 11월 후반(16일~30일)", (date(2025, 11, 16), date(2025, 11, 30))),
     ],
 )
 def test_more_phrasings_from_review(text, expected):

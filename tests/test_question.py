@@ -50,9 +50,13 @@ def test_a_question_that_is_only_a_filter_lists(text):
     assert u.filters and u.listing
 
 
-def test_a_question_with_a_topic_is_not_a_listing():
-    u = understand("Which #rl paper on 2025-05-20 fixes low-probability tokens?", DAYS, TAGS)
-    assert u.filters.tags == ("rl",) and not u.listing
+@pytest.mark.parametrize("text", [
+    "Which #rl paper on 2025-05-20 fixes low-probability tokens?", "2025년 5월 20일 논문 중 가장 좋은 것은?",
+    "What did the digest's author say about RL on 2025-05-20?",
+])
+def test_a_question_with_a_topic_is_not_a_listing(text):
+    u = understand(text, DAYS, TAGS)
+    assert u.filters and not u.listing
 
 
 def test_chroma_where_combines_days_and_tags():
@@ -96,7 +100,11 @@ def test_tagged_and_tag_words_make_a_tag_a_filter(text):
     assert u.filters.tags == ("rl",) and u.listing
 
 
-@pytest.mark.parametrize("text", ["5월 중순에 나온 RL 논문", "papers since April 2025", "지난주 논문 목록", "RL papers from the latest digest"])
+@pytest.mark.parametrize("text", [
+    "5월 중순에 나온 RL 논문", "papers since April 2025", "지난주 논문 목록", "RL papers from the latest digest",
+    "Which papers tagged rl showed up in Q2 2025?", "2025년 5월 20일에 올라온 논문은 뭐가 있었어?", "2025년 5월 한 주 동안 나온 #rl 논문들 정리해줘.",
+    "Which #rl papers did the digest cover in 2025?", "Show me everything the digest posted during the week of May 19, 2025.",
+])
 def test_new_date_phrases_alone_still_make_a_listing(text):
     u = understand(text, DAYS, TAGS)
     assert u.filters.days and u.listing
