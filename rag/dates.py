@@ -67,20 +67,16 @@ _EN_YEAR_WORD_PART = re.compile(r"(?:(?<=of )|(?<=early )|(?<=mid-)|(?<=mid )|(?
 _KO_LATEST = re.compile(r"(?:가장\s*최근|최신)\s*(?:의\s*)?(?:다이제스트|날|호)" + _KO_END)
 # "May 16 and 20" -> "May 16 and May 20", so each day is read (and "between" joins them).
 _EN_DAY_LIST = re.compile(rf"\b{_MON}(\s+)(\d{{1,2}}{_ORD})(\s*(?:,|and|or|&)\s*(?:the\s+)?)(\d{{1,2}}{_ORD})\b(?!\s*(?:%|x\b|[kmb]\b))", re.I)
-_EN_SPAN = re.compile(
-    rf"\b{_MON}\s+{_DAY}\s*(?:-|–|~|to|through|until)\s*(?:the\s+)?(\d{{1,2}}){_ORD}\b(?:,?\s*{_YEAR4})?", re.I
-)
-_EN_CROSS_SPAN = re.compile(
-    rf"\b{_MON}\s+{_DAY}\s*(?:-|–|~|to|through|until)\s*{_MON}\s+(\d{{1,2}}){_ORD}\b(?:,?\s*{_YEAR4})?", re.I
-)
-_EN_DM_SPAN = re.compile(rf"{_DAY}\s*(?:-|–|~|to)\s*(\d{{1,2}}){_ORD}\s+{_MON}\b(?:,?\s*{_YEAR4})?", re.I)
-_EN_MDY = re.compile(rf"\b{_MON}\s+{_DAY}\b(?:,?\s*{_YEAR4})?", re.I)
-_EN_DMY = re.compile(rf"{_DAY}\s+(?:of\s+)?{_MON}\b(?:,?\s*{_YEAR4})?", re.I)
-_EN_PART = re.compile(
-    rf"\b(?:(early|mid|late)[\s-]+|(?:the\s+)?(beginning|start|middle|end)\s+of\s+){_MON}(?:,?\s+(?:of\s+)?{_YEAR4})?",
-    re.I,
-)
-_EN_YEAR_PART = re.compile(rf"\b(?:(early|mid|late)[\s-]+|(?:the\s+)?(beginning|start|middle|end)\s+of\s+){_YEAR4}\b", re.I)
+_TO = r"\s*(?:-|–|~|to|through|until)\s*"      # between the two ends of an English span
+_AND_YEAR = rf"(?:,?\s*{_YEAR4})?"                 # "May 20" or "May 20, 2025"
+_PART_OF = r"\b(?:(early|mid|late)[\s-]+|(?:the\s+)?(beginning|start|middle|end)\s+of\s+)"
+_EN_SPAN = re.compile(rf"\b{_MON}\s+{_DAY}{_TO}(?:the\s+)?(\d{{1,2}}){_ORD}\b{_AND_YEAR}", re.I)
+_EN_CROSS_SPAN = re.compile(rf"\b{_MON}\s+{_DAY}{_TO}{_MON}\s+(\d{{1,2}}){_ORD}\b{_AND_YEAR}", re.I)
+_EN_DM_SPAN = re.compile(rf"{_DAY}\s*(?:-|–|~|to)\s*(\d{{1,2}}){_ORD}\s+{_MON}\b{_AND_YEAR}", re.I)
+_EN_MDY = re.compile(rf"\b{_MON}\s+{_DAY}\b{_AND_YEAR}", re.I)
+_EN_DMY = re.compile(rf"{_DAY}\s+(?:of\s+)?{_MON}\b{_AND_YEAR}", re.I)
+_EN_PART = re.compile(rf"{_PART_OF}{_MON}(?:,?\s+(?:of\s+)?{_YEAR4})?", re.I)
+_EN_YEAR_PART = re.compile(rf"{_PART_OF}{_YEAR4}\b", re.I)
 _EN_MONTH_SPAN = re.compile(rf"\b{_MON}\s*(?:-|–|~|to|through|until|and)\s*{_MON}(?:,?\s+{_YEAR4})?\b", re.I)
 _EN_MONTH = re.compile(rf"\b{_MON}(?:,?\s+(?:of\s+)?{_YEAR4})?\b", re.I)
 _EN_MONTH_HALF = re.compile(rf"\b(?:the\s+)?(first|second|1st|2nd)\s+half\s+of\s+{_MON}(?:,?\s+{_YEAR4})?", re.I)
