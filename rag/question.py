@@ -193,7 +193,8 @@ def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str]) -> tupl
     patterns = _tag_patterns(known) if _TAG_CUE.search(rest) else None
     if patterns is None or not _names_a_tag(rest, patterns.tags_of):
         return tags, rest
-    for m in reversed(list(patterns.cued.finditer(rest))):
+    taken: list[re.Match] = []
+    for m in patterns.cued.finditer(rest):
         loose = m["loose"] or m["loose_en"]
         if loose and _ends_a_phrase(rest[: m.start()]):
             continue
@@ -202,7 +203,9 @@ def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str]) -> tupl
             named = [spelled for spelled in named if sum(counts.get(t, MIN_CUED_TAG_ENTRIES) for t in spelled) >= MIN_CUED_TAG_ENTRIES]
         if named:
             tags.extend(t for spelled in named for t in spelled if t not in tags)
-            rest = rest[: m.start()] + " " + rest[m.end():]
+            taken.append(m)
+    for m in reversed(taken):  # from the end, so earlier offsets stay valid
+        rest = rest[: m.start()] + " " + rest[m.end():]
     return tags, rest
 
 

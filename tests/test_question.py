@@ -144,3 +144,7 @@ def test_comparison_questions_are_split_into_their_two_papers():
     u = understand("HTML 마크업을 텍스트와 함께 학습한 모델과, 프롬프트 실험 논문을 비교해줘", DAYS, TAGS)
     assert u.parts == ("HTML 마크업을 텍스트와 함께 학습한 모델", "프롬프트 실험 논문을 비교해줘")
     assert understand("Which paper compares GRPO with PPO?", DAYS, TAGS).parts == ()
+
+
+def test_tags_keep_the_order_the_question_names_them():
+    assert understand("reasoning papers and RL 논문", DAYS, TAGS).filters.tags == ("reasoning", "rl")
