@@ -211,6 +211,6 @@ def test_two_days_joined_by_or_stay_two_days():
         ("2025년 11월 후반(16일~30일)", (date(2025, 11, 16), date(2025, 11, 30))),
     ],
 )
-def test_more_phrasings_from_review(text, expected):
+def test_halves_years_weeks_and_open_ends_read_as_their_ranges(text, expected):
     ranges, _ = parse_days(text, DAYS)
     assert ranges == [expected]
