@@ -88,6 +88,7 @@ class Prepared:
     hits: list[Hit]
     listing: bool
     weak: bool
+    sides: tuple[str, ...] = ()  # a comparison's two described papers (Understanding.parts)
 
 
 def check_question(question: str) -> str:
@@ -128,7 +129,7 @@ def prepare(
         raise QuestionError(f"unknown answer language {lang!r}; use 'en' or 'ko'")
     return Prepared(
         question=question, standalone=standalone, lang=lang or answer_language(question), filters=u.filters,
-        hits=hits, listing=u.listing, weak=not u.listing and is_weak(hits),
+        hits=hits, listing=u.listing, weak=not u.listing and is_weak(hits), sides=u.parts,
     )
 
 
@@ -230,8 +231,10 @@ def _answer_hits(prep: Prepared) -> list[Hit]:
     """The hits worth citing: the top one, plus close runners-up, or the best of each day.
 
     A question naming several days ("compare the May 16 and May 20 entries that ...") wants
-    the best entry of each day; otherwise runners-up count only when their fused score is
-    close to the top one (looser when the question asks for a comparison).
+    the best entry of each day; a comparison of two described papers, the first of its
+    interleaved ranking, one per side (citing runners-up too halved citation precision on
+    comparisons); otherwise runners-up count only when their fused score is close to the top
+    one (looser when the question asks for a comparison).
     """
     if len(prep.filters.days) > 1:
         best_per_day = []
@@ -241,6 +244,8 @@ def _answer_hits(prep: Prepared) -> list[Hit]:
                 best_per_day.append(in_range[0])
         if best_per_day:
             return sorted(best_per_day, key=prep.hits.index)
+    if prep.sides:
+        return prep.hits[: len(prep.sides)]
     top = prep.hits[0]
     several = bool(COMPARE.search(prep.standalone))
     ratio, limit = (0.6, 4) if several else (0.9, 2)

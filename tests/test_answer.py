@@ -83,6 +83,16 @@ def test_korean_question_gets_a_korean_answer_citing_the_right_entry(seed_settin
     assert a.citations[0].entry == entry_titled(seed_entries, "Safety Pretraining")
 
 
+def test_a_comparison_cites_its_two_papers_and_nothing_else(seed_settings, seed_entries):
+    a = rag.answer(
+        "Compare the paper that folds neighbouring image tokens into the channel dimension to shorten the "
+        "sequence, and the paper that averages checkpoints during pretraining instead of annealing",
+        settings=seed_settings,
+    )
+    cited = {c.entry for c in a.citations}
+    assert cited == {entry_titled(seed_entries, "Token-Shuffle"), entry_titled(seed_entries, "Model Merging in Pre-training")}
+
+
 def test_answer_json_shape_matches_the_cli_contract(seed_settings):
     d = rag.answer(EN_QUESTION, settings=seed_settings).to_dict()
     assert set(d) == {"text", "citations", "abstained"}
