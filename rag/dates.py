@@ -465,11 +465,16 @@ def _opened(rng: Range, side: str, ctx: _Context) -> Range:
 
 
 def _joined(first: Range, second: Range) -> Range:
-    """Two ends of one span; an end in the following year ("12월 28일부터 1월 3일까지")
-    moves the start back a year."""
-    if first[0] > second[1] and first[0].replace(year=first[0].year - 1) <= second[1]:
-        first = (first[0].replace(year=first[0].year - 1), first[1].replace(year=first[1].year - 1))
+    """Two ends of one span; an end that falls before the start is in the following year
+    ("12월 28일부터 1월 3일까지", "2024년 11월부터 2월까지")."""
+    if first[0] > second[1] and first[0] <= _a_year_later(second[1]):
+        second = (_a_year_later(second[0]), _a_year_later(second[1]))
     return min(first[0], second[0]), max(first[1], second[1])
+
+
+def _a_year_later(d: date) -> date:
+    """The same day a year later; February 29th becomes the 28th."""
+    return d.replace(year=d.year + 1, day=min(d.day, calendar.monthrange(d.year + 1, d.month)[1]))
 
 
 # Every rule needs one of these; most questions have none, and skip the ~40 patterns.

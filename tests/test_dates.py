@@ -176,6 +176,7 @@ def test_look_alikes_of_dates_stay_topic_words(text):
         ("between March and May 2024", (date(2024, 3, 1), date(2024, 5, 31))),
         ("May 30 to June 2, 2024", (date(2024, 5, 30), date(2024, 6, 2))),
         ("12월 28일부터 1월 3일까지", (date(2024, 12, 28), date(2025, 1, 3))),
+        ("2024년 11월부터 2월까지", (date(2024, 11, 1), date(2025, 2, 28))),
         ("between May 16 and 20", (date(2025, 5, 16), date(2025, 5, 20))),
         ("5월 16일과 5월 20일 사이", (date(2025, 5, 16), date(2025, 5, 20))),
         ("papers from 2023 to 2024", (date(2023, 1, 1), date(2024, 12, 31))),
