@@ -50,6 +50,7 @@ _KO_SPAN = re.compile(
     _KO_Y + r"(?:(\d{1,2})\s*월\s*)?(\d{1,2})\s*일?\s*(?:~|-|–|부터|에서)\s*(?:(\d{1,2})\s*월\s*)?(\d{1,2})\s*일(?:\s*까지)?" + _KO_END
 )
 _KO_MONTH_SPAN = re.compile(_KO_Y + r"(\d{1,2})\s*월?\s*(?:~|-|–)\s*(\d{1,2})\s*월(?:\s*까지)?" + _KO_END)
+_KO_MONTH_NAMED = re.compile(_KO_Y + r"(\d{1,2})\s*월")  # the month a bare Korean day takes
 _KO_DATE = re.compile(_KO_Y + r"(?:(\d{1,2})\s*월\s*)?(\d{1,2})\s*일" + _KO_END)
 _KO_PART = re.compile(_KO_Y + r"(\d{1,2})\s*월\s*(초순|초반|초|상순|중순|중반|하순|전반|후반|말경|말)" + _KO_END)
 _KO_YEAR_PART = re.compile(r"(\d{4}|\d{2})\s*년\s*(초반|초|중반|전반|후반|말경|말)" + _KO_END)
@@ -108,7 +109,8 @@ _KO_WEEK = re.compile(_KO_Y + r"(\d{1,2})\s*월\s*(첫|둘째|두\s*번째|셋�
 _SLASH = re.compile(r"(?<![\w/.\-])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\w/%.\-])")
 _SLASH_SPAN = re.compile(r"(?<![\w/.\-])(\d{1,2})/(\d{1,2})\s*(?:~|–|-|부터)\s*(\d{1,2})/(\d{1,2})(?![\w/%.\-])(?:\s*까지)?")
 _SLASH_BEFORE = re.compile(r"\b(?:on|dated)\s+$", re.I)
-_SLASH_AFTER = re.compile(r"^\s*(?:의|에)?\s*(?:논문|다이제스트|papers?|entries|digests?)")
+_DIGEST_WORD = r"(?:논문|다이제스트|papers?|entries|digests?)"
+_SLASH_AFTER = re.compile(rf"^\s*(?:의|에)?\s*{_DIGEST_WORD}")
 _RANGE_WORDS = re.compile(r"\bbetween\b|\bfrom\b.+\b(?:to|until|through)\b|부터|에서.+까지|사이|~|–|\bthrough\b", re.I)
 # A single date with one of these right before or after it is open on one side.
 _OPEN_BEFORE = re.compile(r"\b(since|after|before|until|till|through|by)\s+(?:the\s+)?$", re.I)
@@ -132,7 +134,6 @@ class _Context:
     """What every rule resolves against."""
 
     text: str              # the question as the rules read it (relative years made absolute)
-    days: list[date]
     newest: date
     first: date
     year: int | None       # the one year the question names, lent to its year-less dates
@@ -145,7 +146,7 @@ class _Context:
         years = range(first.year - 1, newest.year + 2)
         named = {int(y) for y in re.findall(r"(?<![0-9A-Za-z\-])(19\d\d|20\d\d)(?![0-9A-Za-z\-])", text) if int(y) in years}
         named |= {2000 + int(y) for y in re.findall(r"(?<!\d)(\d{2})\s*년(?=\s*\d{1,2}\s*월)", text)}
-        return cls(text, days, newest, first, named.pop() if len(named) == 1 else None, years)
+        return cls(text, newest, first, named.pop() if len(named) == 1 else None, years)
 
 
 Builder = Callable[[re.Match, _Context], "Range | None"]
@@ -214,13 +215,10 @@ def _month_part(part: str, year: int | None, month: int, ctx: _Context) -> Range
 
 
 def _year_part(part: str, year: int, ctx: _Context) -> Range | None:
-    """Early (Jan-Apr), mid (May-Aug) or late (Sep-Dec) in a year."""
-    if year not in ctx.years:
-        return None
+    """Early (Jan-Apr), mid (May-Aug) or late (Sep-Dec) in a year; or its first or second half."""
     if part in _HALF_PARTS:
         return _months(1 + 6 * _HALF_PARTS[part], 6, year, ctx)
-    first = 1 + 4 * _PARTS[part.lower()]
-    return _span(year, (first, 1), (first + 3, None))
+    return _months(1 + 4 * _PARTS[part.lower()], 4, year, ctx)
 
 
 def _months(first: int, count: int, year: int | None, ctx: _Context) -> Range | None:
@@ -347,7 +345,7 @@ def _month_word_ok(m: re.Match, group: int, bare: bool = False) -> bool:
         return True
     if re.match(r"\s+[A-Z]", after) or len(word.rstrip(".")) <= 3 and word.lower() != "may":
         return False
-    return bool(cue_before or re.match(r"\s*(?:papers?|entries|digests?|논문|다이제스트)", after, re.I))
+    return bool(cue_before or re.match(rf"\s*{_DIGEST_WORD}", after, re.I))
 
 
 def _with_month(group: int, build: Builder, bare: bool = False) -> Builder:
@@ -420,7 +418,7 @@ def _ko_month(m: re.Match, ctx: _Context) -> tuple[int | None, int | None]:
     ("5월 16일과 20일", "11월 후반(16일~30일)")."""
     year, month = _year(m[1]), _num(m[2])
     if month is None:
-        before = re.findall(r"(?:(\d{4}|\d{2})\s*년\s*)?(\d{1,2})\s*월", ctx.text[: m.start()])
+        before = _KO_MONTH_NAMED.findall(ctx.text[: m.start()])
         if before:
             year, month = _year(before[-1][0]) or year, int(before[-1][1])
     return year, month
