@@ -184,6 +184,17 @@ class LexicalIndex:
         df = self._df.get(token, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def full_match(self, query_tokens: list[str]) -> float:
+        """What an entry saying every English word of the question once would score, roughly.
+
+        Min-max scaling makes the best lexical candidate count fully even when all it shares
+        with the question is a few common words, which is the usual case for an English
+        question about a commentary written only in Korean. Measured against this, such a weak
+        best match counts for what it is. Korean words are left out: most entries have English
+        abstracts only, so a Korean question's best match covers mostly its Latin-script names.
+        """
+        return sum(self.idf(t) for t in query_tokens if not _HANGUL.search(t))
+
     def coverage(self, tokens: set[str], entry_id: str) -> float:
         """Share of the question's rare-word weight that the entry contains (0..1).
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from rag.lexical import LexicalIndex
 from rag.question import Filters, detect_language, parse_tags, understand
 from rag.retrieve import DENSE_WEIGHT, LEXICAL_WEIGHT, chroma_where, fuse, normalized
 
@@ -85,6 +86,27 @@ def test_fusion_scores_are_bounded_and_missing_lists_add_nothing():
     assert fused == {"a": pytest.approx(DENSE_WEIGHT), "b": pytest.approx(0.0), "c": pytest.approx(LEXICAL_WEIGHT)}
     assert all(0.0 <= v <= 1.0 for v in fuse({"a": 0.3, "b": 0.7}, {"a": 2.0, "b": 1.0}).values())
     assert normalized({"x": 2.0, "y": 2.0}) == {"x": 1.0, "y": 1.0}
+
+
+def test_a_weak_best_lexical_match_stays_weak_and_a_dense_winner_keeps_first_place():
+    dense = {"a": 0.45, "b": 0.42, "c": 0.38}
+    lexical = {"b": 3.0, "c": 2.0}  # only common words shared: far below a full match (20)
+    stretched, floored = fuse(dense, lexical), fuse(dense, lexical, lexical_floor=8.0)
+    assert max(stretched, key=stretched.get) == "b"
+    assert max(floored, key=floored.get) == "a"
+    assert floored["b"] == pytest.approx(DENSE_WEIGHT * 4 / 7 + LEXICAL_WEIGHT * 3 / 8)
+    # A best match above the floor is scaled to 1 exactly as without one.
+    assert fuse(dense, {"b": 30.0}, lexical_floor=8.0)["b"] == pytest.approx(DENSE_WEIGHT * 4 / 7 + LEXICAL_WEIGHT)
+
+
+def test_a_full_lexical_match_counts_the_english_words_of_a_question_only():
+    index = LexicalIndex(["x", "y"], [
+        {"title": ["grpo"], "abstract": ["reward", "model"], "comment": ["보상"]},
+        {"title": ["dpo"], "abstract": ["reward"], "comment": []},
+    ])
+    assert index.full_match(["grpo", "reward"]) == pytest.approx(index.idf("grpo") + index.idf("reward"))
+    assert index.full_match(["grpo", "보상", "모델"]) == pytest.approx(index.idf("grpo"))
+    assert index.full_match([]) == 0.0
 
 
 def test_every_spelling_of_a_tag_is_one_filter():
