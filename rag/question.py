@@ -253,10 +253,23 @@ def comparison_sides(topic: str) -> tuple[str, ...]:
     if not COMPARE.search(topic):
         return ()
     for brk in _SIDE_BREAKS:
-        m = brk.search(topic)
-        if m and min(len(topic[: m.start()].strip()), len(topic[m.end():].strip())) >= _MIN_SIDE_CHARS:
-            return topic[: m.start()].strip(), topic[m.end():].strip()
+        for m in brk.finditer(topic):
+            before, after = topic[: m.start()].strip(), topic[m.end():].strip()
+            if _bracket_depth(before) == 0 and min(len(before), len(after)) >= _MIN_SIDE_CHARS:
+                return before, after
     return ()
+
+
+def _bracket_depth(text: str) -> int:
+    """How many brackets are open at the end of text: a break inside "(... to a CLIP
+    encoder ...)" is part of one side's description, not the start of the other side."""
+    depth = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}" and depth:
+            depth -= 1
+    return depth
 
 
 def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int] | Iterable[str]) -> Understanding:

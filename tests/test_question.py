@@ -168,5 +168,12 @@ def test_comparison_questions_are_split_into_their_two_papers():
     assert understand("Which paper compares GRPO with PPO?", DAYS, TAGS).parts == ()
 
 
+def test_a_comparison_is_not_split_inside_brackets():
+    u = understand("Compare the Llama release (vision via cross-attention to a CLIP encoder) with the image generator that follows instructions", DAYS, TAGS)
+    assert u.parts == ("Compare the Llama release (vision via cross-attention to a CLIP encoder)", "the image generator that follows instructions")
+    u = understand("Compare the model (trained with a huge teacher) and more text", DAYS, TAGS)
+    assert u.parts == ()
+
+
 def test_tags_keep_the_order_the_question_names_them():
     assert understand("reasoning papers and RL 논문", DAYS, TAGS).filters.tags == ("reasoning", "rl")
