@@ -73,7 +73,7 @@ from rag.store import (
     server_errors,
     sweep,
 )
-from rag.vectors import ChunkVectors, has_vectors, load_vectors, write_vectors
+from rag.vectors import ChunkVectors, best_per_entry, has_vectors, load_vectors, write_vectors
 
 log = logging.getLogger(__name__)
 
@@ -520,24 +520,22 @@ class IndexView:
         Fusion needs both scores for every candidate: an entry found only lexically still
         gets its real semantic similarity instead of counting as 0.
         """
+        return self.similarities([vector], entry_ids)[0]
+
+    def similarities(self, vectors: list[list[float]], entry_ids: list[str]) -> list[dict[str, float]]:
+        """`similarity` for several query vectors, reading each chunk's vector once."""
         collection, records = self.collection, self.manifest.entries
-        if collection is None or not self.dense_ok:
-            return {}
         owner = {cid: eid for eid in entry_ids if eid in records for cid in records[eid].chunks}
-        if not owner:
-            return {}
+        if collection is None or not self.dense_ok or not owner:
+            return [{} for _ in vectors]
         if self.vectors is not None:
-            return self.vectors.best(vector, owner)
+            return self.vectors.best(vectors, owner)
         with server_errors(self.settings):
             got = collection.get(ids=list(owner), include=["embeddings"])
         if not len(got["ids"]):
-            return {}
-        sims = np.asarray(got["embeddings"], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
-        best: dict[str, float] = {}
-        for cid, sim in zip(got["ids"], sims.tolist()):
-            eid = owner[cid]
-            best[eid] = max(best.get(eid, -1.0), sim)
-        return best
+            return [{} for _ in vectors]
+        sims = np.asarray(got["embeddings"], dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
+        return best_per_entry([owner[cid] for cid in got["ids"]], sims)
 
 
 class Index:

@@ -246,6 +246,16 @@ _SIDE_BREAKS = [
     re.compile(r",\s*그리고\s+"),
 ]
 _MIN_SIDE_CHARS = 8
+# Syllables that end a verb in -아/-어 (잡아, 바꿔, 해, 가, 켜): with 서 they join two clauses
+# ("바꿔서", "해서"), unlike the particle 에서 or nouns such as 문서 and 보고서.
+_A_EO_ENDINGS = "".join(
+    chr(0xAC00 + (lead * 21 + vowel) * 28) for lead in range(19) for vowel in (0, 1, 4, 6, 9, 10, 14)
+)
+# Where a long description changes clause: punctuation, or a Korean connective ending that
+# joins two clauses ("...바꿔서 ...", "...하면서 ...", "...지만 ...", "...하며 ..."). "-고" is
+# left out: it also ends nouns (최고, 사고). A fragment under _MIN_CLAUSE_CHARS is not cut off.
+_CLAUSE_BREAK = re.compile(rf"[,;:]\s+|(?:(?<=[{_A_EO_ENDINGS}]서)|(?<=면서)|(?<=지만)|(?<=며))\s+")
+_MIN_CLAUSE_CHARS = 12
 
 
 def comparison_sides(topic: str) -> tuple[str, ...]:
@@ -270,6 +280,16 @@ def _bracket_depth(text: str) -> int:
         elif ch in ")]}" and depth:
             depth -= 1
     return depth
+
+
+def clauses(text: str) -> tuple[str, ...]:
+    """The clauses of a long description, or () when it has fewer than two.
+
+    A question that paraphrases one sentence of an abstract in one clause and another in the
+    next matches each sentence better than it matches the abstract as a whole.
+    """
+    parts = tuple(p.strip() for p in _CLAUSE_BREAK.split(text) if len(p.strip()) >= _MIN_CLAUSE_CHARS)
+    return parts if len(parts) > 1 else ()
 
 
 def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int] | Iterable[str]) -> Understanding:

@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 from rag.digest import Entry
 from rag.index import Index, IndexView
 from rag.lexical import tokenize_query
-from rag.question import Filters, Understanding, understand
+from rag.question import Filters, Understanding, clauses, understand
 
 # Weights of each normalized score in the fusion: dense carries the cross-lingual matches,
 # lexical the exact names (methods, models, authors) that embeddings blur. Scores, not ranks,
@@ -29,6 +29,10 @@ LEXICAL_WEIGHT = 0.45
 # ones, MRR is flat for 0.3-0.5 (English test-set recall@5 0.86 -> 0.90), and 0.35+ lost
 # Korean questions when Korean words counted in the full match.
 LEXICAL_FLOOR = 0.4
+# A question of several clauses is also embedded clause by clause; an entry's semantic score
+# is then this share of its clauses' mean similarity plus the rest of the whole question's.
+# Over the seed questions and 120 blind ones MRR is 0.906 without, 0.913-0.917 for 0.3-0.7.
+CLAUSE_WEIGHT = 0.5
 CANDIDATES = 60
 # Up to this many entries passing the filters, their chunks are scored directly.
 DIRECT_SCORING_MAX = 1500
@@ -85,6 +89,17 @@ def fuse(dense: dict[str, float], lexical: dict[str, float], lexical_floor: floa
     return {key: DENSE_WEIGHT * d.get(key, 0.0) + LEXICAL_WEIGHT * lx.get(key, 0.0) for key in {*d, *lexical}}
 
 
+def with_clauses(whole: dict[str, float], per_clause: list[dict[str, float]]) -> dict[str, float]:
+    """Semantic score of each entry: the whole question's similarity blended with the mean
+    of its clauses' (`CLAUSE_WEIGHT`); unchanged when there are no clauses."""
+    if not per_clause:
+        return whole
+    return {
+        eid: (1 - CLAUSE_WEIGHT) * sim + CLAUSE_WEIGHT * sum(c.get(eid, 0.0) for c in per_clause) / len(per_clause)
+        for eid, sim in whole.items()
+    }
+
+
 def listing(view: IndexView, filters: Filters) -> list[Hit]:
     """Every entry passing the filters, newest day first, in digest order within a day."""
     rows = np.flatnonzero(view.admitted(filters))
@@ -105,7 +120,10 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
     """Dense and lexical candidates under the filters, fused and grouped per entry."""
     query = u.topic if len(u.topic) >= 3 else u.text
     dense_best: dict[str, float] = {}
-    vector = embedder.embed_query(query)
+    parts = clauses(query)
+    # One batch: the clauses cost little more than the question alone (1.6 -> 1.8 ms p50).
+    vectors = embedder.embed_documents([query, *parts]) if parts else [embedder.embed_query(query)]
+    vector = vectors[0]
     allowed = view.admitted(u.filters) if u.filters else None
     if allowed is not None and allowed.sum() <= DIRECT_SCORING_MAX:
         # Few entries pass the filters: score all of them exactly. Chroma's filtered kNN
@@ -124,7 +142,8 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
     candidates = set(dense_best) | {eid for eid, _ in lexical}
     dense_all = {eid: dense_best.get(eid, 0.0) for eid in candidates}
     lex_score = {eid: float(every_lexical[view.lexical.position(eid)]) for eid in candidates}
-    fused = fuse(dense_all, lex_score, LEXICAL_FLOOR * view.lexical.full_match(tokens))
+    semantic = with_clauses(dense_all, view.similarities(vectors[1:], list(candidates)) if parts else [])
+    fused = fuse(semantic, lex_score, LEXICAL_FLOOR * view.lexical.full_match(tokens))
     ranked = sorted(fused, key=lambda eid: (-fused[eid], eid))[:k]
     token_set = set(tokens)
     return [

@@ -31,17 +31,26 @@ class ChunkVectors:
         self.row = {cid: i for i, cid in enumerate(ids)}
         self.matrix = matrix
 
-    def best(self, vector: list[float], owner: dict[str, str]) -> dict[str, float]:
-        """Best cosine similarity per entry over the given chunks (chunk id -> entry id)."""
+    def best(self, vectors: list[list[float]], owner: dict[str, str]) -> list[dict[str, float]]:
+        """Per query vector, the best cosine similarity per entry over the given chunks
+        (chunk id -> entry id); the rows are read once for all vectors."""
         present = [(self.row[cid], eid) for cid, eid in owner.items() if cid in self.row]
         if not present:
-            return {}
+            return [{} for _ in vectors]
         rows = np.fromiter((r for r, _ in present), dtype=np.int64, count=len(present))
-        sims = self.matrix[rows] @ np.asarray(vector, dtype=np.float32)
+        sims = self.matrix[rows] @ np.asarray(vectors, dtype=np.float32).T
+        return best_per_entry([eid for _, eid in present], sims)
+
+
+def best_per_entry(owners: list[str], sims: np.ndarray) -> list[dict[str, float]]:
+    """Column by column, the best similarity of each entry's rows (rows x query vectors)."""
+    out: list[dict[str, float]] = []
+    for column in sims.T.tolist():
         best: dict[str, float] = {}
-        for (_, eid), sim in zip(present, sims.tolist()):
+        for eid, sim in zip(owners, column):
             best[eid] = max(best.get(eid, -1.0), sim)
-        return best
+        out.append(best)
+    return out
 
 
 def load_vectors(generation_dir: Path) -> ChunkVectors | None:

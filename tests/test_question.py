@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+import numpy as np
 import pytest
 
 from rag.lexical import LexicalIndex
-from rag.question import Filters, detect_language, parse_tags, understand
-from rag.retrieve import DENSE_WEIGHT, LEXICAL_WEIGHT, chroma_where, fuse, normalized
+from rag.question import Filters, clauses, detect_language, parse_tags, understand
+from rag.retrieve import CLAUSE_WEIGHT, DENSE_WEIGHT, LEXICAL_WEIGHT, chroma_where, fuse, normalized, with_clauses
+from rag.vectors import ChunkVectors
 
 DAYS = [date(2024, 5, 20), date(2025, 4, 24), date(2025, 4, 25), date(2025, 5, 16), date(2025, 5, 20), date(2025, 5, 21)]
 TAGS = ["rl", "reasoning", "reward-model", "scaling-law", "object_detection", "lm"]
@@ -107,6 +109,32 @@ def test_a_full_lexical_match_counts_the_english_words_of_a_question_only():
     assert index.full_match(["grpo", "reward"]) == pytest.approx(index.idf("grpo") + index.idf("reward"))
     assert index.full_match(["grpo", "보상", "모델"]) == pytest.approx(index.idf("grpo"))
     assert index.full_match([]) == 0.0
+
+
+def test_a_long_description_is_cut_into_its_clauses():
+    assert clauses("Which method converts prompts to judgment tasks, and trains the judge to think first?") == (
+        "Which method converts prompts to judgment tasks", "and trains the judge to think first?")
+    assert clauses("프롬프트를 모두 판정 과제로 바꿔서 평가자가 판단 전에 생각하도록 학습시킨 방법은?") == (
+        "프롬프트를 모두 판정 과제로 바꿔서", "평가자가 판단 전에 생각하도록 학습시킨 방법은?")
+    assert clauses("이미지 생성에서 최고 성능을 낸 모델은?") == ()  # 에서 is a particle, not a clause end
+    assert clauses("Which paper is about GRPO?") == ()
+    assert clauses("In short, GRPO?") == ()  # a fragment under 12 characters is not a clause
+
+
+def test_clause_similarities_blend_with_the_whole_question():
+    whole = {"a": 0.6, "b": 0.4}
+    assert with_clauses(whole, []) == whole
+    blended = with_clauses(whole, [{"a": 0.2, "b": 0.8}, {"a": 0.2}])
+    assert blended["a"] == pytest.approx((1 - CLAUSE_WEIGHT) * 0.6 + CLAUSE_WEIGHT * 0.2)
+    assert blended["b"] == pytest.approx((1 - CLAUSE_WEIGHT) * 0.4 + CLAUSE_WEIGHT * 0.4)
+
+
+def test_chunk_vectors_score_several_questions_in_one_read():
+    matrix = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
+    vectors = ChunkVectors(["a#0", "a#1", "b#0"], matrix)
+    best = vectors.best([[1.0, 0.0], [0.0, 1.0]], {"a#0": "a", "a#1": "a", "b#0": "b", "gone#0": "c"})
+    assert best == [{"a": 1.0, "b": pytest.approx(0.6)}, {"a": 1.0, "b": pytest.approx(0.8)}]
+    assert vectors.best([[1.0, 0.0]], {"gone#0": "c"}) == [{}]
 
 
 def test_every_spelling_of_a_tag_is_one_filter():
