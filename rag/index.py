@@ -514,16 +514,13 @@ class IndexView:
             rows = self.tag_masks[tag] = np.array([tag in entries[eid].tags for eid in ids], dtype=bool)
         return rows
 
-    def similarity(self, vector: list[float], entry_ids: list[str]) -> dict[str, float]:
-        """Best cosine similarity of each given entry's chunks to a query vector.
+    def similarities(self, vectors: list[list[float]], entry_ids: list[str]) -> list[dict[str, float]]:
+        """Per query vector, the best cosine similarity of each given entry's chunks.
 
         Fusion needs both scores for every candidate: an entry found only lexically still
-        gets its real semantic similarity instead of counting as 0.
+        gets its real semantic similarity instead of counting as 0. Each chunk's vector is
+        read once for all query vectors.
         """
-        return self.similarities([vector], entry_ids)[0]
-
-    def similarities(self, vectors: list[list[float]], entry_ids: list[str]) -> list[dict[str, float]]:
-        """`similarity` for several query vectors, reading each chunk's vector once."""
         collection, records = self.collection, self.manifest.entries
         owner = {cid: eid for eid in entry_ids if eid in records for cid in records[eid].chunks}
         if collection is None or not self.dense_ok or not owner:

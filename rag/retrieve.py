@@ -129,20 +129,21 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
         # Few entries pass the filters: score all of them exactly. Chroma's filtered kNN
         # costs in proportion to the whole collection (0.7 s at 100k entries).
         admitted = [view.lexical.entry_ids[row] for row in np.flatnonzero(allowed)]
-        dense_best.update(view.similarity(vector, admitted))
+        dense_best.update(view.similarities([vector], admitted)[0])
     else:
         for eid, sim in view.dense(vector, CANDIDATES * 2, chroma_where(u.filters)):
             if eid in view.entries:
                 dense_best[eid] = max(dense_best.get(eid, -1.0), sim)
     tokens = list(tokenize_query(query))
     lexical, every_lexical = view.lexical.search(tokens, CANDIDATES, allowed)
-    # Score every candidate on both signals: found lexically only -> its similarity from the
-    # vector matrix; found densely only -> its BM25 is already known.
-    dense_best.update(view.similarity(vector, [eid for eid, _ in lexical if eid not in dense_best]))
     candidates = set(dense_best) | {eid for eid, _ in lexical}
-    dense_all = {eid: dense_best.get(eid, 0.0) for eid in candidates}
+    # Score every candidate on every signal, reading their vectors once (one round trip to a
+    # Chroma server): found lexically only -> its similarity to the question; with clauses ->
+    # every candidate's similarity to each clause. Found densely only -> its BM25 is known.
+    scored = view.similarities(vectors, [eid for eid in candidates if parts or eid not in dense_best])
+    dense_all = {eid: dense_best.get(eid, scored[0].get(eid, 0.0)) for eid in candidates}
     lex_score = {eid: float(every_lexical[view.lexical.position(eid)]) for eid in candidates}
-    semantic = with_clauses(dense_all, view.similarities(vectors[1:], list(candidates)) if parts else [])
+    semantic = with_clauses(dense_all, scored[1:])
     fused = fuse(semantic, lex_score, LEXICAL_FLOOR * view.lexical.full_match(tokens))
     ranked = sorted(fused, key=lambda eid: (-fused[eid], eid))[:k]
     token_set = set(tokens)
