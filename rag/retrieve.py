@@ -119,29 +119,30 @@ def understand_question(view: IndexView, question: str, filters: Filters | None 
 def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> list[Hit]:
     """Dense and lexical candidates under the filters, fused and grouped per entry."""
     query = u.topic if len(u.topic) >= 3 else u.text
-    dense_best: dict[str, float] = {}
     parts = clauses(query)
     # One batch: the clauses cost little more than the question alone (1.6 -> 1.8 ms p50).
     vectors = embedder.embed_documents([query, *parts]) if parts else [embedder.embed_query(query)]
     vector = vectors[0]
     allowed = view.admitted(u.filters) if u.filters else None
+    knn: dict[str, float] = {}  # entry -> its best chunk's similarity, from Chroma's kNN
+    scored: list[dict[str, float]] = [{} for _ in vectors]  # per vector, entries scored exactly
     if allowed is not None and allowed.sum() <= DIRECT_SCORING_MAX:
         # Few entries pass the filters: score all of them exactly. Chroma's filtered kNN
         # costs in proportion to the whole collection (0.7 s at 100k entries).
-        admitted = [view.lexical.entry_ids[row] for row in np.flatnonzero(allowed)]
-        dense_best.update(view.similarities([vector], admitted)[0])
+        scored = view.similarities(vectors, [view.lexical.entry_ids[row] for row in np.flatnonzero(allowed)])
     else:
         for eid, sim in view.dense(vector, CANDIDATES * 2, chroma_where(u.filters)):
             if eid in view.entries:
-                dense_best[eid] = max(dense_best.get(eid, -1.0), sim)
+                knn[eid] = max(knn.get(eid, -1.0), sim)
     tokens = list(tokenize_query(query))
     lexical, every_lexical = view.lexical.search(tokens, CANDIDATES, allowed)
-    candidates = set(dense_best) | {eid for eid, _ in lexical}
-    # Score every candidate on every signal, reading their vectors once (one round trip to a
-    # Chroma server): found lexically only -> its similarity to the question; with clauses ->
-    # every candidate's similarity to each clause. Found densely only -> its BM25 is known.
-    scored = view.similarities(vectors, [eid for eid in candidates if parts or eid not in dense_best])
-    dense_all = {eid: dense_best.get(eid, scored[0].get(eid, 0.0)) for eid in candidates}
+    candidates = set(knn) | set(scored[0]) | {eid for eid, _ in lexical}
+    # Score every candidate on every vector, reading the missing ones' vectors at once (one
+    # round trip to a Chroma server): found lexically only -> its similarity to the question;
+    # with clauses -> its similarity to each clause. Found densely only -> its BM25 is known.
+    missing = [eid for eid in candidates if eid not in scored[0] and (parts or eid not in knn)]
+    scored = [{**known, **new} for known, new in zip(scored, view.similarities(vectors, missing))]
+    dense_all = {eid: knn.get(eid, scored[0].get(eid, 0.0)) for eid in candidates}
     lex_score = {eid: float(every_lexical[view.lexical.position(eid)]) for eid in candidates}
     semantic = with_clauses(dense_all, scored[1:])
     fused = fuse(semantic, lex_score, LEXICAL_FLOOR * view.lexical.full_match(tokens))
