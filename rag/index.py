@@ -522,8 +522,10 @@ class IndexView:
         read once for all query vectors.
         """
         collection, records = self.collection, self.manifest.entries
+        if collection is None or not self.dense_ok:
+            return [{} for _ in vectors]
         owner = {cid: eid for eid in entry_ids if eid in records for cid in records[eid].chunks}
-        if collection is None or not self.dense_ok or not owner:
+        if not owner:
             return [{} for _ in vectors]
         if self.vectors is not None:
             return self.vectors.best(vectors, owner)

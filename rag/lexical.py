@@ -15,6 +15,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,6 +53,23 @@ COVERAGE_POWER = 3
 TOKENIZER_VERSION = 3
 
 
+# Korean connective endings that join two clauses ("바꿔서", "빼고", "하면서", "높이지만", "하며",
+# "했는데"), as Kiwi tags them (EC). Not "-게"/"-도록"/"-어" alone: they bind an adverb or a purpose
+# to its verb ("공유하게 한", "생각하도록 학습").
+_CLAUSE_ENDINGS = {"어서", "아서", "여서", "서", "고", "면서", "으면서", "며", "으며", "지만", "는데", "ᆫ데", "은데"}
+# Verbs that, with -어서, make a postposition: "에 대해서", "을 통해서" do not end a clause.
+_POSTPOSITION_VERBS = {"대하", "통하", "관하", "의하", "인하", "위하", "따르"}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text's tokens, where each starts, and where its Korean clauses end (offsets)."""
+
+    tokens: tuple[str, ...]
+    starts: tuple[int, ...]
+    clause_ends: tuple[int, ...] = ()
+
+
 class Tokenizer:
     """Kiwi morphemes for Korean, lowercased Snowball stems for English; Kiwi loads lazily."""
 
@@ -60,31 +78,48 @@ class Tokenizer:
         self._lock = threading.Lock()
         self._stem = Stemmer.Stemmer("english")
 
-    def _english(self, text: str) -> list[str]:
-        words = [w.lower() for w in _WORD.findall(text)]
-        return self._stem.stemWords([w for w in words if w not in _EN_STOP])
+    def _english(self, text: str, offset: int = 0) -> tuple[list[str], list[int]]:
+        words = [(m.group().lower(), offset + m.start()) for m in _WORD.finditer(text)]
+        kept = [(w, start) for w, start in words if w not in _EN_STOP]
+        return self._stem.stemWords([w for w, _ in kept]), [start for _, start in kept]
 
-    def tokenize(self, text: str) -> list[str]:
-        """Tokens of mixed Korean/English text."""
+    def analyse(self, text: str) -> Analysis:
+        """Tokens of mixed Korean/English text, with their offsets and clause ends."""
         if not _HANGUL.search(text):
-            return self._english(text)
+            tokens, starts = self._english(text)
+            return Analysis(tuple(tokens), tuple(starts))
         with self._lock:
             if self._kiwi is None:
                 from kiwipiepy import Kiwi
 
                 self._kiwi = Kiwi()  # ~1.5-3 s to build: once per process
-            tokens = self._kiwi.tokenize(text)
-        out: list[str] = []
-        for tok in tokens:
+            morphemes = self._kiwi.tokenize(text)
+        tokens: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        for i, tok in enumerate(morphemes):
             # Irregular stems come tagged "VA-I", "VV-R": the part before "-" is the class.
             tag = tok.tag.split("-")[0]
+            end = tok.start + tok.len
+            if (
+                tag == "EC" and tok.form in _CLAUSE_ENDINGS and text[end : end + 1].isspace()
+                and (i == 0 or morphemes[i - 1].form not in _POSTPOSITION_VERBS)
+            ):
+                ends.append(end)
             if tag not in _KEEP_TAGS or tok.form in _KO_STOP:
                 continue
             if tag in ("SL", "SN"):
-                out.extend(self._english(tok.form))
+                words, _ = self._english(tok.form)
+                tokens.extend(words)
+                starts.extend([tok.start] * len(words))
             else:
-                out.append(tok.form)
-        return out
+                tokens.append(tok.form)
+                starts.append(tok.start)
+        return Analysis(tuple(tokens), tuple(starts), tuple(ends))
+
+    def tokenize(self, text: str) -> list[str]:
+        """Tokens of mixed Korean/English text."""
+        return list(self.analyse(text).tokens)
 
 
 _tokenizer = Tokenizer()
@@ -96,9 +131,14 @@ def tokenize(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=256)
+def analyse_query(text: str) -> Analysis:
+    """A question's analysis, remembered: understanding it and searching both need it."""
+    return _tokenizer.analyse(text)
+
+
 def tokenize_query(text: str) -> tuple[str, ...]:
-    """Tokens of a question, remembered: question understanding and search both need them."""
-    return tuple(_tokenizer.tokenize(text))
+    """Tokens of a question (from its remembered analysis)."""
+    return analyse_query(text).tokens
 
 
 def english_stems(words: Iterable[str]) -> set[str]:
@@ -184,16 +224,19 @@ class LexicalIndex:
         df = self._df.get(token, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def full_match(self, query_tokens: list[str]) -> float:
-        """What an entry saying every English word of the question once would score, roughly.
+    def idf_sum(self, query_tokens: list[str]) -> float:
+        """The summed rarity (idf) of the question's English words that some entry has.
 
-        Min-max scaling makes the best lexical candidate count fully even when all it shares
-        with the question is a few common words, which is the usual case for an English
-        question about a commentary written only in Korean. Measured against this, such a weak
-        best match counts for what it is. Korean words are left out: most entries have English
-        abstracts only, so a Korean question's best match covers mostly its Latin-script names.
+        It is the scale of the BM25 score of an entry holding all of them (Lucene BM25 gives a
+        field of average length holding a word once 1/(1+k1) = 0.4 of its idf; title, abstract
+        and commentary add up), so fusion can tell a real lexical match from a best candidate
+        that shares only a few common words with the question, the usual case for an English
+        question about a commentary written only in Korean. Left out: Korean words (most
+        entries have English abstracts only, so a Korean question's best match covers mostly
+        its Latin-script names) and words no entry has (a typo must not make every real match
+        look weak).
         """
-        return sum(self.idf(t) for t in query_tokens if not _HANGUL.search(t))
+        return sum(self.idf(t) for t in query_tokens if t in self._df and not _HANGUL.search(t))
 
     def coverage(self, tokens: set[str], entry_id: str) -> float:
         """Share of the question's rare-word weight that the entry contains (0..1).

@@ -12,7 +12,7 @@ from datetime import date
 from functools import lru_cache
 
 from rag.dates import parse_days
-from rag.lexical import english_stems, tokenize_query
+from rag.lexical import analyse_query, english_stems, tokenize_query
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -227,7 +227,12 @@ def _ends_a_phrase(before: str) -> bool:
 
 def _residual_words(text: str) -> list[str]:
     """The question's own words once dates and tags are gone (empty: a pure filter question)."""
-    return [t for t in tokenize_query(text) if t not in _list_tokens() and not t.isdigit()]
+    return _content(tokenize_query(text))
+
+
+def _content(tokens: Iterable[str]) -> list[str]:
+    """The tokens that say what is asked about: not list-asking words, not bare numbers."""
+    return [t for t in tokens if t not in _list_tokens() and not t.isdigit()]
 
 
 # A question that compares or contrasts: its two sides are searched apart, since one query
@@ -246,15 +251,10 @@ _SIDE_BREAKS = [
     re.compile(r",\s*그리고\s+"),
 ]
 _MIN_SIDE_CHARS = 8
-# Syllables that end a verb in -아/-어 (잡아, 바꿔, 해, 가, 켜): with 서 they join two clauses
-# ("바꿔서", "해서"), unlike the particle 에서 or nouns such as 문서 and 보고서.
-_A_EO_ENDINGS = "".join(
-    chr(0xAC00 + (lead * 21 + vowel) * 28) for lead in range(19) for vowel in (0, 1, 4, 6, 9, 10, 14)
-)
-# Where a long description changes clause: punctuation, or a Korean connective ending that
-# joins two clauses ("...바꿔서 ...", "...하면서 ...", "...지만 ...", "...하며 ..."). "-고" is
-# left out: it also ends nouns (최고, 사고). A fragment under _MIN_CLAUSE_CHARS is not cut off.
-_CLAUSE_BREAK = re.compile(rf"[,;:]\s+|(?:(?<=[{_A_EO_ENDINGS}]서)|(?<=면서)|(?<=지만)|(?<=며))\s+")
+# Where a long description changes clause: punctuation, or (found by Kiwi, see
+# `lexical.Analysis.clause_ends`) a Korean ending that joins two clauses ("...바꿔서 ...").
+_CLAUSE_PUNCT = re.compile(r"[,;:]\s+")
+# A piece shorter than this ("With GRPO,") joins the next one rather than standing alone.
 _MIN_CLAUSE_CHARS = 12
 
 
@@ -286,10 +286,24 @@ def clauses(text: str) -> tuple[str, ...]:
     """The clauses of a long description, or () when it has fewer than two.
 
     A question that paraphrases one sentence of an abstract in one clause and another in the
-    next matches each sentence better than it matches the abstract as a whole.
+    next matches each sentence better than it matches the abstract as a whole. Pieces with
+    no words of their own (what a date or tag left: "에 올라온 논문 중에서") are not clauses,
+    and nothing inside brackets splits.
     """
-    parts = tuple(p.strip() for p in _CLAUSE_BREAK.split(text) if len(p.strip()) >= _MIN_CLAUSE_CHARS)
-    return parts if len(parts) > 1 else ()
+    analysis = analyse_query(text)
+    cuts = sorted({m.end() for m in _CLAUSE_PUNCT.finditer(text)} | set(analysis.clause_ends))
+    bounds = [0, *(c for c in cuts if _bracket_depth(text[:c]) == 0), len(text)]
+    pieces: list[str] = []
+    carry = ""
+    for lo, hi in zip(bounds, bounds[1:]):
+        words = _content(t for t, start in zip(analysis.tokens, analysis.starts) if lo <= start < hi)
+        piece = (carry + " " + text[lo:hi].strip().rstrip(",;:")).strip() if words else carry
+        carry = "" if len(piece) >= _MIN_CLAUSE_CHARS else piece
+        if not carry and piece:
+            pieces.append(piece)
+    if carry and pieces:
+        pieces[-1] = f"{pieces[-1]} {carry}"
+    return tuple(pieces) if len(pieces) > 1 else ()
 
 
 def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int] | Iterable[str]) -> Understanding:

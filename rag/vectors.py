@@ -44,13 +44,15 @@ class ChunkVectors:
 
 def best_per_entry(owners: list[str], sims: np.ndarray) -> list[dict[str, float]]:
     """Column by column, the best similarity of each entry's rows (rows x query vectors)."""
-    out: list[dict[str, float]] = []
-    for column in sims.T.tolist():
-        best: dict[str, float] = {}
-        for eid, sim in zip(owners, column):
-            best[eid] = max(best.get(eid, -1.0), sim)
-        out.append(best)
-    return out
+    codes: dict[str, int] = {}
+    rows = np.fromiter((codes.setdefault(eid, len(codes)) for eid in owners), dtype=np.int64, count=len(owners))
+    if not len(rows):
+        return [{} for _ in range(sims.shape[1])]
+    order = np.argsort(rows, kind="stable")
+    grouped = rows[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    best = np.maximum.reduceat(sims[order], starts, axis=0)  # one row per entry, in code order
+    return [dict(zip(codes, column)) for column in best.T.tolist()]
 
 
 def load_vectors(generation_dir: Path) -> ChunkVectors | None:

@@ -92,23 +92,26 @@ def test_fusion_scores_are_bounded_and_missing_lists_add_nothing():
 
 def test_a_weak_best_lexical_match_stays_weak_and_a_dense_winner_keeps_first_place():
     dense = {"a": 0.45, "b": 0.42, "c": 0.38}
-    lexical = {"b": 3.0, "c": 2.0}  # only common words shared: far below a full match (20)
+    lexical = {"a": 0.0, "b": 3.0, "c": 2.0}  # only common words shared: far below a full match
     stretched, floored = fuse(dense, lexical), fuse(dense, lexical, lexical_floor=8.0)
     assert max(stretched, key=stretched.get) == "b"
     assert max(floored, key=floored.get) == "a"
     assert floored["b"] == pytest.approx(DENSE_WEIGHT * 4 / 7 + LEXICAL_WEIGHT * 3 / 8)
-    # A best match above the floor is scaled to 1 exactly as without one.
-    assert fuse(dense, {"b": 30.0}, lexical_floor=8.0)["b"] == pytest.approx(DENSE_WEIGHT * 4 / 7 + LEXICAL_WEIGHT)
+    # A best match above the floor is scaled exactly as without one.
+    strong = {"a": 0.0, "b": 30.0, "c": 2.0}
+    assert fuse(dense, strong, lexical_floor=8.0) == fuse(dense, strong)
 
 
-def test_a_full_lexical_match_counts_the_english_words_of_a_question_only():
-    index = LexicalIndex(["x", "y"], [
-        {"title": ["grpo"], "abstract": ["reward", "model"], "comment": ["보상"]},
+def test_the_idf_sum_counts_english_words_some_entry_has():
+    index = LexicalIndex(["x", "y", "z"], [
+        {"title": ["grpo", "judg"], "abstract": ["reward", "model"], "comment": ["보상"]},
         {"title": ["dpo"], "abstract": ["reward"], "comment": []},
+        {"title": ["ppo"], "abstract": ["polici"], "comment": ["모델"]},
     ])
-    assert index.full_match(["grpo", "reward"]) == pytest.approx(index.idf("grpo") + index.idf("reward"))
-    assert index.full_match(["grpo", "보상", "모델"]) == pytest.approx(index.idf("grpo"))
-    assert index.full_match([]) == 0.0
+    assert index.idf_sum(["grpo", "reward"]) == pytest.approx(index.idf("grpo") + index.idf("reward"))
+    # Korean words and words no entry has (a typo) leave it unchanged.
+    assert index.idf_sum(["grpo", "reward", "보상", "rewrad"]) == index.idf_sum(["grpo", "reward"])
+    assert index.idf_sum([]) == 0.0
 
 
 def test_a_long_description_is_cut_into_its_clauses():
@@ -116,9 +119,27 @@ def test_a_long_description_is_cut_into_its_clauses():
         "Which method converts prompts to judgment tasks", "and trains the judge to think first?")
     assert clauses("프롬프트를 모두 판정 과제로 바꿔서 평가자가 판단 전에 생각하도록 학습시킨 방법은?") == (
         "프롬프트를 모두 판정 과제로 바꿔서", "평가자가 판단 전에 생각하도록 학습시킨 방법은?")
-    assert clauses("이미지 생성에서 최고 성능을 낸 모델은?") == ()  # 에서 is a particle, not a clause end
+    assert clauses("디코더의 FFN은 통째로 빼고 인코더 쪽에 넓은 FFN 하나를 두고 모든 레이어가 공유하는 논문") == (
+        "디코더의 FFN은 통째로 빼고", "인코더 쪽에 넓은 FFN 하나를 두고", "모든 레이어가 공유하는 논문")
     assert clauses("Which paper is about GRPO?") == ()
-    assert clauses("In short, GRPO?") == ()  # a fragment under 12 characters is not a clause
+
+
+@pytest.mark.parametrize("text", [
+    "이미지 생성에서 최고 성능을 낸 모델은?",                      # 에서 is a particle
+    "캡션 없이 순수한 이미지만 쓰는 합성 교과서 데이터 논문",       # 이미지만, 교과서: no ending
+    "추천 방법에 대해서 새로운 벤치마크를 만든 연구",               # 에 대해서 is a postposition
+    "a model (trained with RL, not with SFT) that writes code",   # inside brackets
+])
+def test_what_only_looks_like_a_clause_end_does_not_split(text):
+    assert clauses(text) == ()
+
+
+def test_a_short_piece_joins_the_next_and_a_filter_leftover_is_no_clause():
+    assert clauses("With GRPO, which method converts prompts to judgment tasks, and trains the judge?") == (
+        "With GRPO which method converts prompts to judgment tasks", "and trains the judge?")
+    # What "2025년 5월" left behind has no words of its own.
+    assert clauses("에 올라온 논문 중에서, 판정 과제를 새로 만들어서 평가자를 학습시킨 방법은?") == (
+        "판정 과제를 새로 만들어서", "평가자를 학습시킨 방법은?")
 
 
 def test_clause_similarities_blend_with_the_whole_question():
@@ -129,7 +150,7 @@ def test_clause_similarities_blend_with_the_whole_question():
     assert blended["b"] == pytest.approx((1 - CLAUSE_WEIGHT) * 0.4 + CLAUSE_WEIGHT * 0.4)
 
 
-def test_chunk_vectors_score_several_questions_in_one_read():
+def test_chunk_vectors_score_several_questions_at_once():
     matrix = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
     vectors = ChunkVectors(["a#0", "a#1", "b#0"], matrix)
     best = vectors.best([[1.0, 0.0], [0.0, 1.0]], {"a#0": "a", "a#1": "a", "b#0": "b", "gone#0": "c"})

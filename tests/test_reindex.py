@@ -44,6 +44,9 @@ QUESTIONS = [
     "스트리밍 음성 인식에서 과거 프레임을 잊는 어텐션",
     "a benchmark for counting objects in photos",
     "protein folding with diffusion models",
+    # Questions of two clauses: each clause is scored too (from Chroma when there is no matrix).
+    "Which paper routes tokens to experts, arranged on a two-dimensional lattice of devices?",
+    "전문가들을 격자 위에 배치해서 이웃 전문가끼리 부하를 나누는 라우팅",
 ]
 
 
