@@ -78,8 +78,8 @@ class Tokenizer:
         self._lock = threading.Lock()
         self._stem = Stemmer.Stemmer("english")
 
-    def _english(self, text: str, offset: int = 0) -> tuple[list[str], list[int]]:
-        words = [(m.group().lower(), offset + m.start()) for m in _WORD.finditer(text)]
+    def _english(self, text: str) -> tuple[list[str], list[int]]:
+        words = [(m.group().lower(), m.start()) for m in _WORD.finditer(text)]
         kept = [(w, start) for w, start in words if w not in _EN_STOP]
         return self._stem.stemWords([w for w, _ in kept]), [start for _, start in kept]
 
