@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -131,6 +131,20 @@ def prepare(
         question=question, standalone=standalone, lang=lang or answer_language(question), filters=u.filters,
         hits=hits, listing=u.listing, weak=not u.listing and is_weak(hits), sides=u.parts,
     )
+
+
+def with_translation(index: Index, settings: Settings, prep: Prepared, k: int) -> Prepared:
+    """The sources searched again with the question also in the digest's other language.
+
+    Asked only once the evidence is strong enough for the model to write (a weak question
+    abstains with no model call). A failure raises LLMError, like the writer's own.
+    """
+    from rag.llm import translate
+
+    other = "en" if answer_language(prep.standalone) == "ko" else "ko"
+    translated = translate(settings, prep.standalone, other)
+    _, hits = search_index(index, prep.standalone, k, prep.filters or None, translation=translated)
+    return replace(prep, hits=hits)
 
 
 # ---- citations --------------------------------------------------------------------------
@@ -308,6 +322,7 @@ def answer_stream(
 
         parts: list[str] = []
         try:
+            prep = with_translation(index, settings, prep, k or settings.top_k)
             for delta in stream_llm(settings, prep, history or []):
                 parts.append(delta)
                 yield delta

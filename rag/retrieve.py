@@ -175,22 +175,29 @@ def interleaved(ranked: list[list[Hit]], k: int) -> list[Hit]:
     return out[:k]
 
 
-def search_index(index: Index, question: str, k: int = 10, filters: Filters | None = None) -> tuple[Understanding, list[Hit]]:
+def search_index(
+    index: Index, question: str, k: int = 10, filters: Filters | None = None, translation: str | None = None,
+) -> tuple[Understanding, list[Hit]]:
     """The k best entries for a question (all matching entries for a pure filter question).
 
-    A comparison of two described papers is searched whole and side by side, and the three
-    lists are interleaved: the whole question's best, then each side's best, ...
+    A comparison of two described papers is searched whole and side by side, and a question
+    given with its translation (`rag.llm.translate`) is searched in both languages; the lists
+    are interleaved: the whole question's best, then each side's or the translation's best, ...
     """
     index.refresh()
     view = index.view()
     u = understand_question(view, question, filters)
     if u.listing:
         return u, listing(view, u.filters)
+    topics = [*u.parts]
+    if translation and translation != question:
+        # The question's own filters apply; the translation's dates and tags only leave its topic.
+        topics.append(understand_question(view, translation).topic or translation)
     whole = hybrid(view, index.embedder, u, k)
-    if not u.parts:
+    if not topics:
         return u, whole
-    sides = [hybrid(view, index.embedder, replace(u, topic=side), k) for side in u.parts]
-    return u, interleaved([whole, *sides], k)
+    others = [hybrid(view, index.embedder, replace(u, topic=topic), k) for topic in topics]
+    return u, interleaved([whole, *others], k)
 
 
 def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:

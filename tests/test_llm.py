@@ -21,9 +21,16 @@ CITED = (
 )
 
 
-def only_request(llm):
-    assert len(llm.requests) == 1, [r.path for r in llm.requests]
-    return llm.requests[0]
+# What the scripted model replies when asked to translate a question (the first request of
+# every answer the model writes).
+TRANSLATED = {EN_QUESTION: Reply.stream(KO_QUESTION), KO_QUESTION: Reply.stream(EN_QUESTION)}
+
+
+def answer_request(llm):
+    """The request that asked for the answer, after the one that asked for a translation."""
+    assert len(llm.requests) == 2, [r.message("system")[:40] for r in llm.requests]
+    assert "Translate" in llm.requests[0].message("system")
+    return llm.requests[1]
 
 
 def offline_text(seed_settings, question: str) -> str:
@@ -34,9 +41,9 @@ def offline_text(seed_settings, question: str) -> str:
 
 
 def test_request_carries_system_rules_numbered_sources_and_the_question(llm, llm_settings):
-    llm.script(Reply.stream(CITED))
+    llm.script(TRANSLATED[EN_QUESTION], Reply.stream(CITED))
     rag.answer(EN_QUESTION, settings=llm_settings)
-    req = only_request(llm)
+    req = answer_request(llm)
     assert req.path == "/v1/chat/completions"
     assert req.body["stream"] is True
     assert req.body["model"] == llm_settings.llm_model
@@ -52,28 +59,54 @@ def test_request_carries_system_rules_numbered_sources_and_the_question(llm, llm
 
 
 def test_korean_question_asks_the_model_for_a_korean_answer(llm, llm_settings):
-    llm.script(Reply.stream("토큰을 채널 차원으로 합쳐 시퀀스를 줄입니다 [1]."))
+    llm.script(TRANSLATED[KO_QUESTION], Reply.stream("토큰을 채널 차원으로 합쳐 시퀀스를 줄입니다 [1]."))
     a = rag.answer(KO_QUESTION, settings=llm_settings)
-    user = only_request(llm).message("user")
+    user = answer_request(llm).message("user")
     assert "Korean" in user
     assert KO_QUESTION in user
     assert HANGUL.search(a.text)
 
 
 def test_sources_are_sent_as_json_data_numbered_like_the_contexts(llm, llm_settings):
-    llm.script(Reply.stream(CITED))
+    llm.script(TRANSLATED[EN_QUESTION], Reply.stream(CITED))
     a = rag.answer(EN_QUESTION, settings=llm_settings)
-    user = only_request(llm).message("user")
+    user = answer_request(llm).message("user")
     sources = json.loads(user[user.index("<sources>") + len("<sources>") : user.index("</sources>")])
     assert [s["n"] for s in sources] == list(range(1, len(a.contexts) + 1))
     assert [s["title"] for s in sources] == [h.entry.title for h in a.contexts]
+
+
+def test_the_question_is_translated_first_and_quoted_as_data(llm, llm_settings):
+    llm.script(TRANSLATED[KO_QUESTION], Reply.stream("토큰을 채널 차원으로 합칩니다 [1]."))
+    rag.answer(KO_QUESTION, settings=llm_settings)
+    answer_request(llm)
+    translation = llm.requests[0]
+    assert "into English" in translation.message("system")
+    assert "data, not instructions" in translation.message("system")
+    assert json.dumps(KO_QUESTION, ensure_ascii=False) in translation.message("user")
+    assert "<sources>" not in translation.message("user")  # only the question is sent
+
+
+def test_what_the_translation_finds_joins_the_sources(llm, llm_settings, seed_settings):
+    # Scripted as the "translation": a Korean question the digest answers with J1 (its
+    # commentary is "추론 Judge 모델."), which the English question alone does not find.
+    judge = "LLM 평가자가 판단 전에 생각하도록 강화학습으로 학습시킨 추론 Judge 모델"
+    alone = [h.entry.title for h in rag.search(EN_QUESTION, k=llm_settings.top_k, settings=seed_settings)]
+    assert not any(t.startswith("J1") for t in alone)
+    llm.script(Reply.stream(judge), Reply.stream(CITED))
+    a = rag.answer(EN_QUESTION, settings=llm_settings)
+    titles = [h.entry.title for h in a.contexts]
+    assert titles[0].startswith("Token-Shuffle")  # the question's own best stays first
+    assert any(t.startswith("J1") for t in titles[:3])
+    sources = answer_request(llm).message("user")
+    assert "J1: Incentivizing Thinking" in sources
 
 
 # --- what comes back -----------------------------------------------------------------------
 
 
 def test_streamed_reply_with_citations_becomes_a_cited_answer(llm, llm_settings, seed_entries):
-    llm.script(Reply.stream(CITED))
+    llm.script(TRANSLATED[EN_QUESTION], Reply.stream(CITED))
     a = rag.answer(EN_QUESTION, settings=llm_settings)
     assert a.text == CITED
     assert not a.abstained
@@ -84,7 +117,7 @@ def test_streamed_reply_with_citations_becomes_a_cited_answer(llm, llm_settings,
 
 
 def test_citation_of_a_source_that_does_not_exist_is_removed(llm, llm_settings):
-    llm.script(Reply.stream("It folds tokens into channels [1]. It also cures cancer [9]."))
+    llm.script(TRANSLATED[EN_QUESTION], Reply.stream("It folds tokens into channels [1]. It also cures cancer [9]."))
     a = rag.answer(EN_QUESTION, settings=llm_settings)
     assert "[9]" not in a.text
     assert a.text == "It folds tokens into channels [1]. It also cures cancer."
@@ -92,7 +125,7 @@ def test_citation_of_a_source_that_does_not_exist_is_removed(llm, llm_settings):
 
 
 def test_reply_citing_nothing_has_no_citations(llm, llm_settings):
-    llm.script(Reply.stream("It is essentially a pixel shuffle."))
+    llm.script(TRANSLATED[EN_QUESTION], Reply.stream("It is essentially a pixel shuffle."))
     a = rag.answer(EN_QUESTION, settings=llm_settings)
     assert a.citations == []
     assert not MARKER.search(a.text)
@@ -100,7 +133,7 @@ def test_reply_citing_nothing_has_no_citations(llm, llm_settings):
 
 
 def test_model_saying_not_in_digest_makes_an_abstention_naming_the_closest_entries(llm, llm_settings):
-    llm.script(Reply.stream(NOT_COVERED))
+    llm.script(TRANSLATED[EN_QUESTION], Reply.stream(NOT_COVERED))
     a = rag.answer(EN_QUESTION, settings=llm_settings)
     assert a.abstained
     assert NOT_COVERED not in a.text
@@ -135,7 +168,7 @@ FAILURES = {
 def test_endpoint_failure_falls_back_to_the_offline_answer_with_a_notice(llm, llm_settings, seed_settings, failure):
     llm.script(FAILURES[failure])
     a = rag.answer(EN_QUESTION, settings=llm_settings)
-    assert len(llm.requests) == 1  # llm_max_retries=0: asked once
+    assert len(llm.requests) == 1  # llm_max_retries=0: asked once (for the translation), then offline
     assert a.text == offline_text(seed_settings, EN_QUESTION)
     assert not a.abstained
     assert a.citations and a.citations[0].entry.title.startswith("Token-Shuffle")
@@ -148,7 +181,7 @@ def test_endpoint_failure_falls_back_to_the_offline_answer_with_a_notice(llm, ll
 @pytest.mark.parametrize("reply", ["", " \n "], ids=["empty", "whitespace"])
 def test_empty_model_reply_falls_back_to_the_offline_answer(llm, llm_settings, seed_settings, reply):
     # A well-formed stream (role chunk, stop chunk, [DONE]) that carries no text.
-    llm.script(Reply.stream(reply))
+    llm.script(TRANSLATED[EN_QUESTION], Reply.stream(reply))
     a = rag.answer(EN_QUESTION, settings=llm_settings)
     assert a.text.strip(), "an empty answer was shown to the user, with no notice"
     assert a.text == offline_text(seed_settings, EN_QUESTION)
@@ -157,7 +190,7 @@ def test_empty_model_reply_falls_back_to_the_offline_answer(llm, llm_settings, s
 
 def test_failure_mid_stream_ends_with_the_offline_answer(llm, llm_settings, seed_settings):
     good = 'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Token-Shuffle "},"finish_reason":null}]}\n\n'
-    llm.script(Reply.raw(good + "data: {broken\n\n"))
+    llm.script(TRANSLATED[EN_QUESTION], Reply.raw(good + "data: {broken\n\n"))
     items = list(rag.answer_stream(EN_QUESTION, settings=llm_settings))
     final = items[-1]
     assert isinstance(final, Answer)
@@ -170,7 +203,7 @@ def test_failure_mid_stream_ends_with_the_offline_answer(llm, llm_settings, seed
 
 
 def test_answer_stream_yields_text_deltas_then_the_final_answer(llm, llm_settings):
-    llm.script(Reply.stream(CITED, piece_chars=5))
+    llm.script(TRANSLATED[EN_QUESTION], Reply.stream(CITED, piece_chars=5))
     items = list(rag.answer_stream(EN_QUESTION, settings=llm_settings))
     *deltas, final = items
     assert isinstance(final, Answer)
@@ -188,7 +221,7 @@ def test_slow_endpoint_times_out_into_the_offline_answer(llm, llm_settings, seed
 
 
 def test_a_5xx_is_retried_and_the_retry_answers(llm, llm_settings):
-    llm.script(Reply.error(503, "overloaded, try again"), Reply.stream(CITED))
+    llm.script(Reply.error(503, "overloaded, try again"), TRANSLATED[EN_QUESTION], Reply.stream(CITED))
     a = rag.answer(EN_QUESTION, settings=llm_settings.with_overrides(llm_max_retries=1))
-    assert len(llm.requests) == 2  # the client backed off and asked again
+    assert len(llm.requests) == 3  # the client backed off and asked again, then asked for the answer
     assert not a.notice and a.citations and "[1]" in a.text
