@@ -225,3 +225,29 @@ def test_a_5xx_is_retried_and_the_retry_answers(llm, llm_settings):
     a = rag.answer(EN_QUESTION, settings=llm_settings.with_overrides(llm_max_retries=1))
     assert len(llm.requests) == 3  # the client backed off and asked again, then asked for the answer
     assert not a.notice and a.citations and "[1]" in a.text
+
+
+# --- follow-ups: the model rewrites them first -----------------------------------------------
+
+EARLIER = "Which paper makes a judge model reason before it scores?"
+FOLLOW_UP = "what did the author think of it?"
+REWRITTEN = "What did the digest author think of the paper that folds image tokens into channels?"
+
+
+def test_a_follow_up_is_rewritten_by_the_model_then_translated_and_answered(llm, llm_settings):
+    llm.script(Reply.stream(REWRITTEN), TRANSLATED[EN_QUESTION], Reply.stream(CITED))
+    a = rag.answer(FOLLOW_UP, history=[(EARLIER, "J1 [1].")], settings=llm_settings)
+    condense, translation, answer = llm.requests
+    assert "standalone question" in condense.message("system")
+    assert json.dumps(EARLIER) in condense.message("user") and json.dumps(FOLLOW_UP) in condense.message("user")
+    assert a.standalone == REWRITTEN
+    assert json.dumps(REWRITTEN) in translation.message("user") and REWRITTEN in answer.message("user")
+    assert a.citations and a.citations[0].entry.title.startswith("Token-Shuffle")
+
+
+def test_a_failed_rewrite_carries_the_earlier_question_forward(llm, llm_settings):
+    llm.script(Reply.error(500, "down for a moment"), TRANSLATED[EN_QUESTION], Reply.stream(CITED))
+    a = rag.answer(FOLLOW_UP, history=[(EARLIER, "J1 [1].")], settings=llm_settings)
+    assert len(llm.requests) == 3
+    assert a.standalone == f"{EARLIER} {FOLLOW_UP}"
+    assert not a.notice and a.text == CITED
