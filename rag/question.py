@@ -26,7 +26,8 @@ _TAG = re.compile(r"#([\w\-]+)")
 _LIST_TOKENS_KO = set(
     """목록 리스트 모두 전부 전체 다 정리 알리 보이 보여주 찾 올라오 나오 소개 게시 공개 발표 있 무엇 뭐
     어떤 것 관련 태그 붙 달리 날짜 날 하루 주 주간 달 동안 기간 사이 간 중 최근 최신 이후 이전
-    의 에 은 는 이 가 을 를 과 와 도 로 으로 에서 태""".split()
+    의 에 은 는 이 가 을 를 과 와 도 로 으로 에서 태
+    실리 수록 게재 등장 공유 다루 포함 언급 올리 업로드 업데이트 요약 나열""".split()
 )
 _LIST_WORDS_EN = """which what list all show give me tell every everything any there that this these those new
     a an the of on in at from between and or to was were is are did does do for with about please article articles
@@ -34,7 +35,10 @@ _LIST_WORDS_EN = """which what list all show give me tell every everything any t
     up during week weeks month months year years
     post posted appear appeared publish published cover covered include included feature featured release
     released come came out day days tag tags tagged latest newest recent since after before until till
-    through onward onwards later""".split()
+    through onward onwards later
+    s got anything something have has had issue issues edition editions share shared carry carries carried
+    contain contains hold holds label labeled labelled mark marked run ran introduce introduced present
+    presented highlight highlighted summarize summarise summary overview recap update updated""".split()
 
 
 @lru_cache(maxsize=1)
@@ -149,7 +153,8 @@ def _tag_patterns(known: frozenset[str]) -> _TagPatterns | None:
         rf"(?<![\w-])(?P<loose>{names})(?![\w-])\s*(?:관련\s*)?(?:{_KO_CUES})"
         rf"|(?<![\w-])(?P<loose_en>{names})\s+(?:{_EN_CUES})\b"
         rf"|(?<![\w-])(?P<ko_tag>{names})(?![\w-])\s*태그"
-        rf"|\btagged\s+(?:with\s+|as\s+)?(?:the\s+)?(?P<tagged>{names})(?![\w-])"
+        rf"|\b(?:tagged|labell?ed|marked)\s+(?:with\s+|as\s+)?(?:the\s+)?(?P<tagged>{names})(?![\w-])"
+        rf"|(?<![\w-])(?P<hyphen_tagged>{names})[-\s]tagged\b"
         rf"|\b(?:with|under)\s+the\s+(?P<the_tag>{names})\s+tags?\b"
         rf"|태그(?:가|는)\s*(?P<ko_is>{names})\s*(?:인|이고|이거나|이)",
         re.I,
@@ -168,7 +173,8 @@ def _tag_spellings(known: frozenset[str]) -> dict[str, tuple[str, ...]]:
 
 def _names_a_tag(text: str, tags_of: dict[str, tuple[str, ...]]) -> bool:
     """Whether any run of up to four words of the text is a tag variant."""
-    words = re.findall(r"[a-z0-9_\-]+|[^\W\da-z_]+", text.casefold())
+    # "rl-tagged" names the tag rl.
+    words = re.findall(r"[a-z0-9_\-]+|[^\W\da-z_]+", re.sub(r"-(?=tagged\b)", " ", text.casefold()))
     return any(" ".join(words[i : i + n]) in tags_of for n in range(1, 5) for i in range(len(words) - n + 1))
 
 

@@ -181,6 +181,31 @@ def test_new_date_phrases_alone_still_make_a_listing(text):
     assert u.filters.days and u.listing
 
 
+@pytest.mark.parametrize("text", [
+    "What got posted on 2025-05-20?", "What did the digest have on 2025-05-20?", "What's in the 2025-05-20 issue?",
+    "Which papers were shared on 2025-05-20?", "Papers featured in the May 20 2025 edition", "Summarize the 2025-05-20 digest",
+    "Anything tagged #rl in mid-May 2025?", "Which entries on 2025-05-21 carry the #reasoning tag?",
+    "5월 20일 다이제스트에 실린 논문", "2025년 5월 20일에 수록된 논문", "2025년 5월 20일 게재된 논문 목록",
+    "2025년 5월 20일 다이제스트에 등장한 논문", "2025년 5월 20일에 공유된 논문", "2025년 5월 20일에 다룬 논문은?",
+    "2025-05-20 다이제스트 내용 요약해줘",
+])
+def test_other_ways_of_asking_for_a_day_s_papers_list_them(text):
+    u = understand(text, DAYS, TAGS)
+    assert u.filters.days and u.listing
+
+
+@pytest.mark.parametrize("text", ["rl-tagged papers in May 2025", "reward-model-tagged entries", "papers labeled rl", "entries marked #rl"])
+def test_tagged_after_or_labeled_before_a_tag_name_is_a_filter(text):
+    u = understand(text, DAYS, TAGS)
+    assert u.filters.tags in (("rl",), ("reward-model",)) and u.listing
+
+
+@pytest.mark.parametrize("text", ["2025년 5월 20일에 다룬 보상 해킹 논문", "Which papers shared on 2025-05-20 update the reward model online?"])
+def test_listing_words_beside_a_topic_do_not_make_a_listing(text):
+    u = understand(text, DAYS, TAGS)
+    assert u.filters.days and not u.listing
+
+
 @pytest.mark.parametrize("text", ["papers tagged rl and reasoning", "rl, reasoning 태그 논문", "papers tagged with rl or #reasoning"])
 def test_a_list_of_tags_after_a_cue_is_every_tag(text):
     u = understand(text, DAYS, TAGS)
