@@ -178,11 +178,12 @@ def _names_a_tag(text: str, tags_of: dict[str, tuple[str, ...]]) -> bool:
     return any(" ".join(words[i : i + n]) in tags_of for n in range(1, 5) for i in range(len(words) - n + 1))
 
 
-def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str]) -> tuple[list[str], str]:
+def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str], loose: bool = True) -> tuple[list[str], str]:
     """Tags named in the text: `#tag`, or known tags next to a cue ("RL 논문", "tagged rl").
 
     `known_tags` may carry each tag's number of entries (an index's tag Counter): a rare tag
-    then needs `#`, "tagged" or "태그" to count.
+    then needs `#`, "tagged" or "태그" to count. With `loose` False, a tag name next to
+    "논문"/"papers" alone is not a tag.
     """
     counts = known_tags if isinstance(known_tags, Mapping) else {}
     known = frozenset(known_tags)
@@ -201,11 +202,11 @@ def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str]) -> tupl
         return tags, rest
     taken: list[re.Match] = []
     for m in patterns.cued.finditer(rest):
-        loose = m["loose"] or m["loose_en"]
-        if loose and _ends_a_phrase(rest[: m.start()]):
+        is_loose = m["loose"] or m["loose_en"]
+        if is_loose and (not loose or _ends_a_phrase(rest[: m.start()])):
             continue
         named = [patterns.tags_of[name.casefold()] for name in patterns.item.findall(m[m.lastgroup])]
-        if loose:
+        if is_loose:
             named = [spelled for spelled in named if sum(counts.get(t, MIN_CUED_TAG_ENTRIES) for t in spelled) >= MIN_CUED_TAG_ENTRIES]
         if named:
             tags.extend(t for spelled in named for t in spelled if t not in tags)
@@ -314,15 +315,20 @@ def clauses(text: str) -> tuple[str, ...]:
 
 def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int] | Iterable[str]) -> Understanding:
     """Read language, day ranges and tags from a question; flag pure filter questions."""
-    ranges, rest = parse_days(text, corpus_days)
-    tags, rest = parse_tags(rest, known_tags)
-    filters = Filters(days=tuple(ranges), tags=tuple(tags))
+    ranges, after_days = parse_days(text, corpus_days)
+    tags, rest = parse_tags(after_days, known_tags)
+    listing = bool(ranges or tags) and not _residual_words(rest)
+    if not listing:
+        # A question about something more than a tag ("sparse attention 논문 중 NSA보다 효율적인
+        # 것") keeps a tag named only by "논문"/"papers" as words of its topic: as a filter
+        # it would hide the entries on that topic that the digest tagged otherwise.
+        tags, rest = parse_tags(after_days, known_tags, loose=False)
     topic = " ".join(rest.split())
     return Understanding(
         text=text,
         lang=answer_language(text),
-        filters=filters,
-        listing=bool(filters) and not _residual_words(topic),
+        filters=Filters(days=tuple(ranges), tags=tuple(tags)),
+        listing=listing,
         topic=topic,
         parts=comparison_sides(topic),
     )

@@ -206,6 +206,18 @@ def test_listing_words_beside_a_topic_do_not_make_a_listing(text):
     assert u.filters.days and not u.listing
 
 
+@pytest.mark.parametrize("text", ["RL 논문 중 저확률 토큰 문제를 다룬 것은?", "Which RL papers fix low-probability tokens?"])
+def test_a_tag_named_only_by_papers_in_a_topical_question_stays_topic(text):
+    u = understand(text, DAYS, TAGS)
+    assert u.filters.tags == () and not u.listing and "RL" in u.topic
+
+
+@pytest.mark.parametrize("text", ["#rl papers that fix low-probability tokens", "papers tagged rl that fix low-probability tokens", "RL 논문 목록"])
+def test_an_explicit_tag_or_a_tag_list_still_filters(text):
+    u = understand(text, DAYS, TAGS)
+    assert u.filters.tags == ("rl",)
+
+
 @pytest.mark.parametrize("text", ["papers tagged rl and reasoning", "rl, reasoning 태그 논문", "papers tagged with rl or #reasoning"])
 def test_a_list_of_tags_after_a_cue_is_every_tag(text):
     u = understand(text, DAYS, TAGS)
