@@ -88,9 +88,15 @@ _EN_QUARTER = re.compile(
 )
 _EN_YEAR_SPAN = re.compile(rf"\b(?:from\s+|between\s+)?{_YEAR4}\s*(?:-|–|~|to|through|until|and)\s*{_YEAR4}\b", re.I)
 # "since"/"after"/"before"/"until"/"by" stay outside the match: they open the range (_open_side).
+# A four-digit number before these is a count ("2048 tokens"), not a year.
+_NOT_A_COUNT = r"(?!\s*(?:tokens?|steps?|examples?|samples?|images?|params?|parameters|dims?|[kmb]\b))"
+# "the 2023 ViT paper", "a 2024 optimizer" and "2023 papers" name a year too ("(2023)" does not:
+# abstracts cite "Kaplan et al. (2020)").
 _EN_YEAR = re.compile(
     r"(?:\b(?:in|from|during|of)\s+|(?<=since )|(?<=after )|(?<=before )|(?<=until )|(?<=through )|(?<=by ))"
-    + _YEAR4 + r"\b(?!\s*(?:tokens?|steps?|examples?|samples?|images?|params?|parameters|dims?|[kmb]\b))",
+    + _YEAR4 + r"\b" + _NOT_A_COUNT
+    + r"|(?:(?<=\bthe )|(?<=\ba )|(?<=\ban ))" + _YEAR4 + r"(?=\s+[A-Za-z])" + _NOT_A_COUNT
+    + r"|\b" + _YEAR4 + r"(?=\s+(?:papers?|entr(?:y|ies)|works?|stud(?:y|ies)|digests?)\b)",
     re.I,
 )
 _EN_RELATIVE = re.compile(r"\b(this|last|past|previous)\s+(week|month|year)\b(?!\s+of\b)", re.I)
@@ -396,7 +402,7 @@ RULES: list[tuple[re.Pattern, Builder | None]] = [
     (_KO_YEAR_SPAN, lambda m, c: _whole_years(int(m[1]), int(m[2]), c)),
     (_EN_YEAR_SPAN, lambda m, c: _whole_years(int(m[1]), int(m[2]), c)),
     (_KO_YEAR, lambda m, c: _whole_years(int(m[1]), int(m[1]), c)),
-    (_EN_YEAR, lambda m, c: _whole_years(int(m[1]), int(m[1]), c)),
+    (_EN_YEAR, lambda m, c: _whole_years(*[int(next(y for y in m.groups() if y))] * 2, c)),
     (_KO_RECENT, _ko_recent),
     (_EN_RECENT, _en_recent),
     (_KO_LATEST, lambda m, c: (c.newest, c.newest)),

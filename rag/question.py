@@ -67,6 +67,9 @@ class Understanding:
     listing: bool = False  # only a filter: list the matching entries
     topic: str = ""        # the question with dates and tags removed
     parts: tuple[str, ...] = ()  # a comparison's two described papers, each searched alone
+    # Each part's own days when both sides of a comparison name theirs ("the 2023 paper that
+    # ..., and the 2024 optimizer ..."), else (): every part then searches under `filters`.
+    part_days: tuple[tuple[tuple[date, date], ...], ...] = ()
 
 
 def detect_language(text: str) -> str:
@@ -324,11 +327,21 @@ def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int]
         # it would hide the entries on that topic that the digest tagged otherwise.
         tags, rest = parse_tags(after_days, known_tags, loose=False)
     topic = " ".join(rest.split())
+    parts = comparison_sides(topic)
     return Understanding(
         text=text,
         lang=answer_language(text),
         filters=Filters(days=tuple(ranges), tags=tuple(tags)),
         listing=listing,
         topic=topic,
-        parts=comparison_sides(topic),
+        parts=parts,
+        part_days=_days_of_sides(text, corpus_days, ranges) if parts and ranges else (),
     )
+
+
+def _days_of_sides(text: str, corpus_days: list[date], whole: list[tuple[date, date]]) -> tuple[tuple[tuple[date, date], ...], ...]:
+    """The day ranges each side of a comparison names, when both name some inside the
+    whole question's (a side read alone could resolve "May 20" to another year), else ()."""
+    side_days = tuple(tuple(parse_days(side, corpus_days)[0]) for side in comparison_sides(text))
+    inside = all(any(lo <= a and b <= hi for lo, hi in whole) for days in side_days for a, b in days)
+    return side_days if len(side_days) == 2 and all(side_days) and inside else ()

@@ -115,7 +115,7 @@ def understand_question(view: IndexView, question: str, filters: Filters | None 
     """Parse a question against the index's days and tags; explicit filters win."""
     u = understand(question, view.days, view.tags)
     if filters is not None:
-        u = replace(u, filters=filters, listing=u.listing and bool(filters))
+        u = replace(u, filters=filters, listing=u.listing and bool(filters), part_days=())
     return u
 
 
@@ -189,14 +189,16 @@ def search_index(
     u = understand_question(view, question, filters)
     if u.listing:
         return u, listing(view, u.filters)
-    topics = [*u.parts]
+    # Each side of a comparison searches under its own days when it names them.
+    side_filters = [replace(u.filters, days=days) for days in u.part_days] or [u.filters] * len(u.parts)
+    searches = list(zip(u.parts, side_filters))
     if translation and translation != question:
         # The question's own filters apply; the translation's dates and tags only leave its topic.
-        topics.append(understand_question(view, translation).topic or translation)
+        searches.append((understand_question(view, translation).topic or translation, u.filters))
     whole = hybrid(view, index.embedder, u, k)
-    if not topics:
+    if not searches:
         return u, whole
-    others = [hybrid(view, index.embedder, replace(u, topic=topic), k) for topic in topics]
+    others = [hybrid(view, index.embedder, replace(u, topic=topic, filters=f), k) for topic, f in searches]
     return u, interleaved([whole, *others], k)
 
 

@@ -246,9 +246,28 @@ def test_a_tag_name_ending_a_longer_name_is_not_a_tag(text):
     assert understand(text, DAYS, tags).filters.tags == ()
 
 
+@pytest.mark.parametrize("text", [
+    "Compare the 2024 paper that trains a judge with RL, and the 2025 paper that scales preference models",
+    "2024년에 RL로 평가 모델을 학습한 논문과, 2025년에 선호 모델을 스케일링한 논문을 비교해줘",
+])
+def test_each_side_of_a_comparison_keeps_the_year_it_names(text):
+    u = understand(text, DAYS, TAGS)
+    year = lambda y: ((date(y, 1, 1), date(y, 12, 31)),)  # noqa: E731
+    assert len(u.parts) == 2 and u.part_days == (year(2024), year(2025))
+    assert set(u.filters.days) == {*year(2024), *year(2025)}
+
+
+def test_side_days_are_kept_only_when_both_sides_name_days_the_question_reads_alike():
+    assert understand("Compare the paper on judges with the 2024 one on preference models", DAYS, TAGS).part_days == ()
+    # Read alone, the second side's "May 20" is the latest May 20 (2025); the question lends it 2024.
+    u = understand("Compare the May 20, 2024 paper on judges with the May 20 paper on preference models", DAYS, TAGS)
+    assert u.filters.days == ((date(2024, 5, 20), date(2024, 5, 20)),) and u.part_days == ()
+
+
 def test_comparison_questions_are_split_into_their_two_papers():
     u = understand("Compare the 2020 paper that shrinks images with a VQ-VAE and models the prior, and the 2025 sparse transformer", DAYS, TAGS)
-    assert u.parts == ("Compare the 2020 paper that shrinks images with a VQ-VAE and models the prior", "the 2025 sparse transformer")
+    assert u.parts == ("Compare the 2020 paper that shrinks images with a VQ-VAE and models the prior", "the sparse transformer")
+    assert u.filters.days == ((date(2025, 1, 1), date(2025, 12, 31)),) and u.part_days == ()
     u = understand("HTML 마크업을 텍스트와 함께 학습한 모델과, 프롬프트 실험 논문을 비교해줘", DAYS, TAGS)
     assert u.parts == ("HTML 마크업을 텍스트와 함께 학습한 모델", "프롬프트 실험 논문을 비교해줘")
     assert understand("Which paper compares GRPO with PPO?", DAYS, TAGS).parts == ()

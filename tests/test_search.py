@@ -69,6 +69,21 @@ def test_a_comparison_finds_both_of_its_papers_first(seed_settings, seed_entries
     assert set(ids(hits)[:2]) == both, [h.entry.title for h in hits]
 
 
+def test_each_side_of_a_comparison_searches_its_own_day(seed_settings):
+    # Both sides describe the same paper; only their days tell them apart. Each side's best
+    # entry of its own day must be among the first three hits (the whole question's best, then
+    # each side's best). Searching both sides under both days finds ThinkPRM twice instead.
+    first, second = date(2025, 4, 24), date(2025, 5, 21)
+    topic = "paper on process reward models that think"
+    question = f"Compare the {first} {topic}, and the {second} {topic}"
+    best = [
+        rag.search(side, k=1, filters=Filters(days=((day, day),)), settings=seed_settings)[0].entry.id
+        for side, day in ((f"Compare the {topic}", first), (f"the {topic}", second))
+    ]
+    hits = rag.search(question, k=3, settings=seed_settings)
+    assert set(best) <= set(ids(hits)), [(h.entry.day, h.entry.title) for h in hits]
+
+
 def test_interleaving_takes_each_lists_best_first_and_each_entry_once(seed_entries):
     a, b, c, d = (Hit(entry=e, score=1.0) for e in seed_entries[:4])
     assert [h.entry for h in interleaved([[a, b], [c, a], [d]], k=10)] == [x.entry for x in (a, c, d, b)]
