@@ -27,7 +27,7 @@ _LIST_TOKENS_KO = set(
     """목록 리스트 모두 전부 전체 다 정리 알리 보이 보여주 찾 올라오 나오 소개 게시 공개 발표 있 무엇 뭐
     어떤 것 관련 태그 붙 달리 날짜 날 하루 주 주간 달 동안 기간 사이 간 중 최근 최신 이후 이전
     의 에 은 는 이 가 을 를 과 와 도 로 으로 에서 태
-    실리 수록 게재 등장 공유 다루 포함 언급 올리 업로드 업데이트 요약 나열""".split()
+    실리 수록 게재 등장 공유 다루 포함 언급 올리 업로드 업데이트 요약 나열 하""".split()
 )
 _LIST_WORDS_EN = """which what list all show give me tell every everything any there that this these those new
     a an the of on in at from between and or to was were is are did does do for with about please article articles
@@ -254,13 +254,16 @@ COMPARE = re.compile(r"\b(compare|comparison|contrast|versus|vs\.?|differ|differ
 _SIDE_BREAKS = [
     re.compile(r"[,;]\s*(?:and\s+|while\s+)?(?=the other\b)|[,;]\s*(?=다른 하나는)", re.I),
     re.compile(r",\s*(?:and|with|versus|vs\.?)\s+(?=(?:the|a|an|that|its)\b)", re.I),
-    re.compile(r"\s+(?:with|to|against|versus|vs\.?)\s+(?=(?:the|a|an)\b)", re.I),
+    re.compile(r"\s+(?:with|to|against|versus|vs\.?)\s+(?=the\b)", re.I),
     re.compile(r"(?<=논문|모델|연구|방법|기법|접근)(?:과|와|이랑|하고)\s*,\s*"),
     re.compile(r"(?:(?<=논문|모델|연구|방법|기법|접근)|(?<=[A-Za-z0-9)]))(?:과|와|이랑|하고)\s+"),
     re.compile(r"\s+(?:and|versus|vs\.?)\s+(?=(?:the|a|an)\b)", re.I),
+    # "with a"/"to an" more often goes on describing one paper ("the LLM with a memory pool").
+    re.compile(r"\s+(?:with|to|against)\s+(?=an?\b)", re.I),
     re.compile(r",\s*그리고\s+"),
 ]
 _MIN_SIDE_CHARS = 8
+_MIN_SIDE_WORDS = 2
 # Where a long description changes clause: punctuation, or (found by Kiwi, see
 # `lexical.Analysis.clause_ends`) a Korean ending that joins two clauses ("...바꿔서 ...").
 _CLAUSE_PUNCT = re.compile(r"[,;:]\s+")
@@ -275,9 +278,15 @@ def comparison_sides(topic: str) -> tuple[str, ...]:
     for brk in _SIDE_BREAKS:
         for m in brk.finditer(topic):
             before, after = topic[: m.start()].strip(), topic[m.end():].strip()
-            if _bracket_depth(before) == 0 and min(len(before), len(after)) >= _MIN_SIDE_CHARS:
+            if _bracket_depth(before) == 0 and all(_describes_a_paper(side) for side in (before, after)):
                 return before, after
     return ()
+
+
+def _describes_a_paper(side: str) -> bool:
+    """Whether one side of a comparison says enough to search on: "Compare the LLM" does not."""
+    words = _content(tokenize_query(COMPARE.sub(" ", side)))
+    return len(side) >= _MIN_SIDE_CHARS and len(words) >= _MIN_SIDE_WORDS
 
 
 def _bracket_depth(text: str) -> int:

@@ -264,6 +264,12 @@ def test_side_days_are_kept_only_when_both_sides_name_days_the_question_reads_al
     assert u.filters.days == ((date(2024, 5, 20), date(2024, 5, 20)),) and u.part_days == ()
 
 
+def test_a_side_that_says_nothing_to_search_on_is_not_a_split():
+    # "with a" goes on describing the first model; "Compare the LLM" alone is not a paper.
+    u = understand("Compare the LLM with a memory pool for new knowledge and the softmax variant that scales logits", DAYS, TAGS)
+    assert u.parts == ("Compare the LLM with a memory pool for new knowledge", "the softmax variant that scales logits")
+
+
 def test_comparison_questions_are_split_into_their_two_papers():
     u = understand("Compare the 2020 paper that shrinks images with a VQ-VAE and models the prior, and the 2025 sparse transformer", DAYS, TAGS)
     assert u.parts == ("Compare the 2020 paper that shrinks images with a VQ-VAE and models the prior", "the sparse transformer")
