@@ -210,6 +210,11 @@ def _whole_years(lo: int, hi: int, ctx: _Context) -> Range | None:
     return date(lo, 1, 1), date(hi, 12, 31)
 
 
+def _named_year(m: re.Match) -> int:
+    """The year of a pattern that names it in one of several alternatives (_EN_YEAR)."""
+    return int(next(group for group in m.groups() if group))
+
+
 def _month_part(part: str, year: int | None, month: int, ctx: _Context) -> Range | None:
     """Early (1-10), mid (11-20) or late (21-end) in a month; or its first or second half."""
     if part in _HALF_PARTS:
@@ -402,7 +407,7 @@ RULES: list[tuple[re.Pattern, Builder | None]] = [
     (_KO_YEAR_SPAN, lambda m, c: _whole_years(int(m[1]), int(m[2]), c)),
     (_EN_YEAR_SPAN, lambda m, c: _whole_years(int(m[1]), int(m[2]), c)),
     (_KO_YEAR, lambda m, c: _whole_years(int(m[1]), int(m[1]), c)),
-    (_EN_YEAR, lambda m, c: _whole_years(*[int(next(y for y in m.groups() if y))] * 2, c)),
+    (_EN_YEAR, lambda m, c: _whole_years(_named_year(m), _named_year(m), c)),
     (_KO_RECENT, _ko_recent),
     (_EN_RECENT, _en_recent),
     (_KO_LATEST, lambda m, c: (c.newest, c.newest)),
