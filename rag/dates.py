@@ -90,13 +90,18 @@ _EN_YEAR_SPAN = re.compile(rf"\b(?:from\s+|between\s+)?{_YEAR4}\s*(?:-|–|~|to|
 # "since"/"after"/"before"/"until"/"by" stay outside the match: they open the range (_open_side).
 # A four-digit number before these is a count ("2048 tokens"), not a year.
 _NOT_A_COUNT = r"(?!\s*(?:tokens?|steps?|examples?|samples?|images?|params?|parameters|dims?|[kmb]\b))"
-# "the 2023 ViT paper", "a 2024 optimizer" and "2023 papers" name a year too ("(2023)" does not:
-# abstracts cite "Kaplan et al. (2020)").
+# A year right before (up to three words before) one of these names the year of a paper: "the
+# 2023 ViT paper", "Which 2020 paper", "the 2022 induction-heads analysis". Not before other
+# nouns: "the 2024 AIME problems" are what papers of any year evaluate on, and "(2023)" is how
+# abstracts cite ("Kaplan et al. (2020)").
+_PAPER_NOUNS = (
+    r"(?:papers?|entr(?:y|ies)|stud(?:y|ies)|works?|analys[ie]s|findings?|methods?|approach(?:es)?|surveys?"
+    r"|articles?|posts?|preprints?|proposals?|techniques?)"
+)
 _EN_YEAR = re.compile(
     r"(?:\b(?:in|from|during|of)\s+|(?<=since )|(?<=after )|(?<=before )|(?<=until )|(?<=through )|(?<=by ))"
     + _YEAR4 + r"\b" + _NOT_A_COUNT
-    + r"|(?:(?<=\bthe )|(?<=\ba )|(?<=\ban ))" + _YEAR4 + r"(?=\s+[A-Za-z])" + _NOT_A_COUNT
-    + r"|\b" + _YEAR4 + r"(?=\s+(?:papers?|entr(?:y|ies)|works?|stud(?:y|ies)|digests?)\b)",
+    + r"|\b" + _YEAR4 + rf"(?=(?:\s+[\w\-.]+){{0,3}}?\s+{_PAPER_NOUNS}\b)",
     re.I,
 )
 _EN_RELATIVE = re.compile(r"\b(this|last|past|previous)\s+(week|month|year)\b(?!\s+of\b)", re.I)
@@ -475,10 +480,15 @@ def _opened(rng: Range, side: str, ctx: _Context) -> Range:
 
 def _joined(first: Range, second: Range) -> Range:
     """Two ends of one span; an end that falls before the start is in the following year
-    ("12월 28일부터 1월 3일까지", "2024년 11월부터 2월까지")."""
-    if first[0] > second[1] and first[0] <= _a_year_later(second[1]):
+    ("12월 28일부터 1월 3일까지", "2024년 11월부터 2월까지"), unless it is a whole year ("between
+    the 2024 paper and the 2023 paper" spans both years)."""
+    if first[0] > second[1] and first[0] <= _a_year_later(second[1]) and not _whole_year(second):
         second = (_a_year_later(second[0]), _a_year_later(second[1]))
     return min(first[0], second[0]), max(first[1], second[1])
+
+
+def _whole_year(r: Range) -> bool:
+    return r == (date(r[0].year, 1, 1), date(r[0].year, 12, 31))
 
 
 def _a_year_later(d: date) -> date:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from rag.dates import parse_days
+from rag.dates import Range, parse_days
 from rag.lexical import analyse_query, english_stems, tokenize_query
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
@@ -27,7 +27,7 @@ _LIST_TOKENS_KO = set(
     """목록 리스트 모두 전부 전체 다 정리 알리 보이 보여주 찾 올라오 나오 소개 게시 공개 발표 있 무엇 뭐
     어떤 것 관련 태그 붙 달리 날짜 날 하루 주 주간 달 동안 기간 사이 간 중 최근 최신 이후 이전
     의 에 은 는 이 가 을 를 과 와 도 로 으로 에서 태
-    실리 수록 게재 등장 공유 다루 포함 언급 올리 업로드 업데이트 요약 나열 하""".split()
+    실리 수록 게재 등장 다루 포함 언급 올리 업로드 나열 하""".split()
 )
 _LIST_WORDS_EN = """which what list all show give me tell every everything any there that this these those new
     a an the of on in at from between and or to was were is are did does do for with about please article articles
@@ -35,10 +35,9 @@ _LIST_WORDS_EN = """which what list all show give me tell every everything any t
     up during week weeks month months year years
     post posted appear appeared publish published cover covered include included feature featured release
     released come came out day days tag tags tagged latest newest recent since after before until till
-    through onward onwards later
-    s got anything something have has had issue issues edition editions share shared carry carries carried
-    contain contains hold holds label labeled labelled mark marked run ran introduce introduced present
-    presented highlight highlighted summarize summarise summary overview recap update updated""".split()
+    through onward onwards later got anything something have has had issue issues edition editions carry
+    carries carried contain contains hold holds introduce introduced present presented highlight highlighted
+    s""".split()  # "s": what the tokenizer leaves of "what's"
 
 
 @lru_cache(maxsize=1)
@@ -67,9 +66,10 @@ class Understanding:
     listing: bool = False  # only a filter: list the matching entries
     topic: str = ""        # the question with dates and tags removed
     parts: tuple[str, ...] = ()  # a comparison's two described papers, each searched alone
-    # Each part's own days when both sides of a comparison name theirs ("the 2023 paper that
-    # ..., and the 2024 optimizer ..."), else (): every part then searches under `filters`.
-    part_days: tuple[tuple[tuple[date, date], ...], ...] = ()
+    # Each part's own days when a side of a comparison names some ("the 2023 paper that ...,
+    # and the 2024 paper that ..."; () for a side that names none), else (): every part then
+    # searches under `filters`.
+    part_days: tuple[tuple[Range, ...], ...] = ()
 
 
 def detect_language(text: str) -> str:
@@ -156,8 +156,8 @@ def _tag_patterns(known: frozenset[str]) -> _TagPatterns | None:
         rf"(?<![\w-])(?P<loose>{names})(?![\w-])\s*(?:관련\s*)?(?:{_KO_CUES})"
         rf"|(?<![\w-])(?P<loose_en>{names})\s+(?:{_EN_CUES})\b"
         rf"|(?<![\w-])(?P<ko_tag>{names})(?![\w-])\s*태그"
-        rf"|\b(?:tagged|labell?ed|marked)\s+(?:with\s+|as\s+)?(?:the\s+)?(?P<tagged>{names})(?![\w-])"
-        rf"|(?<![\w-])(?P<hyphen_tagged>{names})[-\s]tagged\b"
+        rf"|\btagged\s+(?:with\s+|as\s+)?(?:the\s+)?(?P<tagged>{names})(?![\w-])"
+        rf"|(?<![\w-])(?P<hyphen_tagged>{names})-tagged\b"
         rf"|\b(?:with|under)\s+the\s+(?P<the_tag>{names})\s+tags?\b"
         rf"|태그(?:가|는)\s*(?P<ko_is>{names})\s*(?:인|이고|이거나|이)",
         re.I,
@@ -181,11 +181,11 @@ def _names_a_tag(text: str, tags_of: dict[str, tuple[str, ...]]) -> bool:
     return any(" ".join(words[i : i + n]) in tags_of for n in range(1, 5) for i in range(len(words) - n + 1))
 
 
-def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str], loose: bool = True) -> tuple[list[str], str]:
+def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str], papers_cue: bool = True) -> tuple[list[str], str]:
     """Tags named in the text: `#tag`, or known tags next to a cue ("RL 논문", "tagged rl").
 
     `known_tags` may carry each tag's number of entries (an index's tag Counter): a rare tag
-    then needs `#`, "tagged" or "태그" to count. With `loose` False, a tag name next to
+    then needs `#`, "tagged" or "태그" to count. With `papers_cue` False, a tag name next to
     "논문"/"papers" alone is not a tag.
     """
     counts = known_tags if isinstance(known_tags, Mapping) else {}
@@ -205,11 +205,11 @@ def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str], loose: 
         return tags, rest
     taken: list[re.Match] = []
     for m in patterns.cued.finditer(rest):
-        is_loose = m["loose"] or m["loose_en"]
-        if is_loose and (not loose or _ends_a_phrase(rest[: m.start()])):
+        by_papers = m["loose"] or m["loose_en"]
+        if by_papers and (not papers_cue or _ends_a_phrase(rest[: m.start()])):
             continue
         named = [patterns.tags_of[name.casefold()] for name in patterns.item.findall(m[m.lastgroup])]
-        if is_loose:
+        if by_papers:
             named = [spelled for spelled in named if sum(counts.get(t, MIN_CUED_TAG_ENTRIES) for t in spelled) >= MIN_CUED_TAG_ENTRIES]
         if named:
             tags.extend(t for spelled in named for t in spelled if t not in tags)
@@ -263,7 +263,6 @@ _SIDE_BREAKS = [
     re.compile(r",\s*그리고\s+"),
 ]
 _MIN_SIDE_CHARS = 8
-_MIN_SIDE_WORDS = 2
 # Where a long description changes clause: punctuation, or (found by Kiwi, see
 # `lexical.Analysis.clause_ends`) a Korean ending that joins two clauses ("...바꿔서 ...").
 _CLAUSE_PUNCT = re.compile(r"[,;:]\s+")
@@ -278,15 +277,9 @@ def comparison_sides(topic: str) -> tuple[str, ...]:
     for brk in _SIDE_BREAKS:
         for m in brk.finditer(topic):
             before, after = topic[: m.start()].strip(), topic[m.end():].strip()
-            if _bracket_depth(before) == 0 and all(_describes_a_paper(side) for side in (before, after)):
+            if _bracket_depth(before) == 0 and min(len(before), len(after)) >= _MIN_SIDE_CHARS:
                 return before, after
     return ()
-
-
-def _describes_a_paper(side: str) -> bool:
-    """Whether one side of a comparison says enough to search on: "Compare the LLM" does not."""
-    words = _content(tokenize_query(COMPARE.sub(" ", side)))
-    return len(side) >= _MIN_SIDE_CHARS and len(words) >= _MIN_SIDE_WORDS
 
 
 def _bracket_depth(text: str) -> int:
@@ -334,7 +327,7 @@ def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int]
         # A question about something more than a tag ("sparse attention 논문 중 NSA보다 효율적인
         # 것") keeps a tag named only by "논문"/"papers" as words of its topic: as a filter
         # it would hide the entries on that topic that the digest tagged otherwise.
-        tags, rest = parse_tags(after_days, known_tags, loose=False)
+        tags, rest = parse_tags(after_days, known_tags, papers_cue=False)
     topic = " ".join(rest.split())
     parts = comparison_sides(topic)
     return Understanding(
@@ -344,13 +337,23 @@ def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int]
         listing=listing,
         topic=topic,
         parts=parts,
-        part_days=_days_of_sides(text, corpus_days, ranges) if parts and ranges else (),
+        part_days=_days_of_sides(text, parts, corpus_days, known_tags, ranges) if parts and ranges else (),
     )
 
 
-def _days_of_sides(text: str, corpus_days: list[date], whole: list[tuple[date, date]]) -> tuple[tuple[tuple[date, date], ...], ...]:
-    """The day ranges each side of a comparison names, when both name some inside the
-    whole question's (a side read alone could resolve "May 20" to another year), else ()."""
-    side_days = tuple(tuple(parse_days(side, corpus_days)[0]) for side in comparison_sides(text))
-    inside = all(any(lo <= a and b <= hi for lo, hi in whole) for days in side_days for a, b in days)
-    return side_days if len(side_days) == 2 and all(side_days) and inside else ()
+def _days_of_sides(
+    text: str, parts: tuple[str, ...], corpus_days: list[date], known_tags: Mapping[str, int] | Iterable[str],
+    whole: list[Range],
+) -> tuple[tuple[Range, ...], ...]:
+    """The days each side of a comparison names ("the 2023 paper that ..., and the 2024 ...").
+
+    The question is split again with its dates in; the days count only where that split gives
+    the same two sides as the topic's (else they could land on the wrong side), and only when
+    they lie inside the whole question's days (read alone, a side's "May 20" may be another
+    year). A side that names no days searches without a day filter. () when nothing counts.
+    """
+    read = [parse_days(side, corpus_days) for side in comparison_sides(text)]
+    topics = tuple(" ".join(parse_tags(rest, known_tags, papers_cue=False)[1].split()) for _, rest in read)
+    days = tuple(tuple(ranges) for ranges, _ in read)
+    inside = all(any(lo <= a and b <= hi for lo, hi in whole) for side in days for a, b in side)
+    return days if topics == parts and any(days) and inside else ()

@@ -115,7 +115,9 @@ def understand_question(view: IndexView, question: str, filters: Filters | None 
     """Parse a question against the index's days and tags; explicit filters win."""
     u = understand(question, view.days, view.tags)
     if filters is not None:
-        u = replace(u, filters=filters, listing=u.listing and bool(filters), part_days=())
+        # Filters given back unchanged (an answer's second search) keep each side's days.
+        part_days = u.part_days if filters == u.filters else ()
+        u = replace(u, filters=filters, listing=u.listing and bool(filters), part_days=part_days)
     return u
 
 
@@ -189,7 +191,7 @@ def search_index(
     u = understand_question(view, question, filters)
     if u.listing:
         return u, listing(view, u.filters)
-    # Each side of a comparison searches under its own days when it names them.
+    # Each side of a comparison searches under the days it names (none: no day filter).
     side_filters = [replace(u.filters, days=days) for days in u.part_days] or [u.filters] * len(u.parts)
     searches = list(zip(u.parts, side_filters))
     if translation and translation != question:

@@ -161,6 +161,8 @@ def test_numeric_and_week_of_forms(text, expected):
         "papers by Jan Leike", "context length of 2048 tokens", "after 2048 steps the loss spikes", "Q4 1024",
         "Which paper evaluates gpt-4o-2024-05-13 on math?", "Genie 3 월드 모델", "GPT-4 월등한 성능", "마지막 주요 논문 흐름",
         "트리를 2 분기로 나누는", "10000년", "0000년", "after Q4 9999",
+        "Which paper reports pass@1 on the 2024 AIME problems?", "scaling laws as in Kaplan et al. (2020)",
+        "gold at the 2025 International Mathematical Olympiad",
     ],
 )
 def test_look_alikes_of_dates_stay_topic_words(text):
@@ -215,3 +217,18 @@ def test_two_days_joined_by_or_stay_two_days():
 def test_halves_years_weeks_and_open_ends_read_as_their_ranges(text, expected):
     ranges, _ = parse_days(text, DAYS)
     assert ranges == [expected]
+
+
+@pytest.mark.parametrize(
+    "text, year",
+    [("the 2024 ViT paper that adds registers", 2024), ("Which 2024 paper trains judges?", 2024),
+     ("2024 papers on registers", 2024), ("the 2024 induction-heads analysis", 2024), ("a 2024 optimizer paper", 2024)],
+)
+def test_a_year_before_a_paper_noun_is_that_year(text, year):
+    ranges, rest = parse_days(text, DAYS)
+    assert ranges == [(date(year, 1, 1), date(year, 12, 31))] and str(year) not in rest
+
+
+def test_between_a_later_and_an_earlier_year_spans_both_years():
+    ranges, _ = parse_days("the difference between the 2025 Mamba paper and the 2024 Mamba paper", DAYS)
+    assert ranges == [(date(2024, 1, 1), date(2025, 12, 31))]

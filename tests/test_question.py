@@ -21,6 +21,10 @@ def one_day(d: date) -> tuple[date, date]:
     return (d, d)
 
 
+def year(y: int) -> tuple[tuple[date, date]]:
+    return ((date(y, 1, 1), date(y, 12, 31)),)
+
+
 def test_hash_tags_and_tag_words_before_papers_are_tags():
     tags, _ = parse_tags("#reasoning papers and RL 논문", TAGS)
     assert set(tags) == {"reasoning", "rl"}
@@ -183,24 +187,30 @@ def test_new_date_phrases_alone_still_make_a_listing(text):
 
 @pytest.mark.parametrize("text", [
     "What got posted on 2025-05-20?", "What did the digest have on 2025-05-20?", "What's in the 2025-05-20 issue?",
-    "Which papers were shared on 2025-05-20?", "Papers featured in the May 20 2025 edition", "Summarize the 2025-05-20 digest",
-    "Anything tagged #rl in mid-May 2025?", "Which entries on 2025-05-21 carry the #reasoning tag?",
-    "5월 20일 다이제스트에 실린 논문", "2025년 5월 20일에 수록된 논문", "2025년 5월 20일 게재된 논문 목록",
-    "2025년 5월 20일 다이제스트에 등장한 논문", "2025년 5월 20일에 공유된 논문", "2025년 5월 20일에 다룬 논문은?",
-    "2025-05-20 다이제스트 내용 요약해줘",
+    "Papers featured in the May 20 2025 edition", "Anything tagged #rl in mid-May 2025?",
+    "Which entries on 2025-05-21 carry the #reasoning tag?", "5월 20일 다이제스트에 실린 논문", "2025년 5월 20일에 수록된 논문",
+    "2025년 5월 20일 게재된 논문 목록", "2025년 5월 20일 다이제스트에 등장한 논문", "2025년 5월 20일에 다룬 논문은?",
 ])
 def test_other_ways_of_asking_for_a_day_s_papers_list_them(text):
     u = understand(text, DAYS, TAGS)
     assert u.filters.days and u.listing
 
 
-@pytest.mark.parametrize("text", ["rl-tagged papers in May 2025", "reward-model-tagged entries", "papers labeled rl", "entries marked #rl"])
-def test_tagged_after_or_labeled_before_a_tag_name_is_a_filter(text):
+@pytest.mark.parametrize("text", ["rl-tagged papers in May 2025", "reward-model-tagged entries"])
+def test_a_hyphenated_tagged_after_a_tag_name_is_a_filter(text):
     u = understand(text, DAYS, TAGS)
     assert u.filters.tags in (("rl",), ("reward-model",)) and u.listing
 
 
-@pytest.mark.parametrize("text", ["2025년 5월 20일에 다룬 보상 해킹 논문", "Which papers shared on 2025-05-20 update the reward model online?"])
+def test_tagged_takes_the_tag_after_it_not_the_topic_before_it():
+    assert understand("Papers on reasoning tagged rl", DAYS, TAGS).filters.tags == ("rl",)
+
+
+@pytest.mark.parametrize("text", [
+    "2025년 5월 20일에 다룬 보상 해킹 논문", "Which papers shared on 2025-05-20 update the reward model online?",
+    "Summarization papers in May 2025", "Which papers in May 2025 are about sharing?", "Labeling papers from 2025",
+    "2025년 요약 논문 보여줘", "2025년 5월 모델 업데이트 논문",
+])
 def test_listing_words_beside_a_topic_do_not_make_a_listing(text):
     u = understand(text, DAYS, TAGS)
     assert u.filters.days and not u.listing
@@ -252,28 +262,38 @@ def test_a_tag_name_ending_a_longer_name_is_not_a_tag(text):
 ])
 def test_each_side_of_a_comparison_keeps_the_year_it_names(text):
     u = understand(text, DAYS, TAGS)
-    year = lambda y: ((date(y, 1, 1), date(y, 12, 31)),)  # noqa: E731
     assert len(u.parts) == 2 and u.part_days == (year(2024), year(2025))
     assert set(u.filters.days) == {*year(2024), *year(2025)}
 
 
-def test_side_days_are_kept_only_when_both_sides_name_days_the_question_reads_alike():
-    assert understand("Compare the paper on judges with the 2024 one on preference models", DAYS, TAGS).part_days == ()
+def test_a_side_that_names_no_days_searches_without_a_day_filter():
+    u = understand("Compare the 2024 paper that trains a judge with RL, and the optimizer that scales updates", DAYS, TAGS)
+    assert len(u.parts) == 2 and u.part_days == (year(2024), ())
+
+
+def test_a_side_date_the_question_reads_otherwise_is_not_kept():
     # Read alone, the second side's "May 20" is the latest May 20 (2025); the question lends it 2024.
-    u = understand("Compare the May 20, 2024 paper on judges with the May 20 paper on preference models", DAYS, TAGS)
-    assert u.filters.days == ((date(2024, 5, 20), date(2024, 5, 20)),) and u.part_days == ()
+    u = understand("Compare the May 20, 2024 paper on judges, and the May 20 paper on preference models", DAYS, TAGS)
+    assert len(u.parts) == 2 and u.filters.days == ((date(2024, 5, 20), date(2024, 5, 20)),) and u.part_days == ()
 
 
-def test_a_side_that_says_nothing_to_search_on_is_not_a_split():
-    # "with a" goes on describing the first model; "Compare the LLM" alone is not a paper.
+def test_side_days_are_not_kept_where_the_question_splits_otherwise_with_its_dates_in():
+    # With its dates in, the question splits inside "May 16 to the 20th": those days belong to
+    # no one side.
+    u = understand("Compare the judge paper from May 16 to the 20th and the PRM paper", DAYS, TAGS)
+    assert u.parts == ("Compare the judge paper from", "the PRM paper") and u.part_days == ()
+
+
+def test_with_a_splits_a_comparison_only_where_and_the_does_not():
+    # "with a" goes on describing the first model.
     u = understand("Compare the LLM with a memory pool for new knowledge and the softmax variant that scales logits", DAYS, TAGS)
     assert u.parts == ("Compare the LLM with a memory pool for new knowledge", "the softmax variant that scales logits")
+    assert understand("Compare ThinkPRM with the GenPRM paper", DAYS, TAGS).parts == ("Compare ThinkPRM", "the GenPRM paper")
 
 
 def test_comparison_questions_are_split_into_their_two_papers():
     u = understand("Compare the 2020 paper that shrinks images with a VQ-VAE and models the prior, and the 2025 sparse transformer", DAYS, TAGS)
-    assert u.parts == ("Compare the 2020 paper that shrinks images with a VQ-VAE and models the prior", "the sparse transformer")
-    assert u.filters.days == ((date(2025, 1, 1), date(2025, 12, 31)),) and u.part_days == ()
+    assert u.parts == ("Compare the 2020 paper that shrinks images with a VQ-VAE and models the prior", "the 2025 sparse transformer")
     u = understand("HTML 마크업을 텍스트와 함께 학습한 모델과, 프롬프트 실험 논문을 비교해줘", DAYS, TAGS)
     assert u.parts == ("HTML 마크업을 텍스트와 함께 학습한 모델", "프롬프트 실험 논문을 비교해줘")
     assert understand("Which paper compares GRPO with PPO?", DAYS, TAGS).parts == ()

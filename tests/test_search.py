@@ -11,7 +11,7 @@ from conftest import entry_titled
 from rag import Filters, Hit
 from rag.answer import QuestionError
 from rag.config import MAX_QUESTION_CHARS
-from rag.retrieve import interleaved
+from rag.retrieve import interleaved, understand_question
 
 # Paraphrases: none repeats the entry's own wording; Korean ones must cross into an
 # English abstract or a Korean commentary written in other words.
@@ -82,6 +82,17 @@ def test_each_side_of_a_comparison_searches_its_own_day(seed_settings):
     ]
     hits = rag.search(question, k=3, settings=seed_settings)
     assert set(best) <= set(ids(hits)), [(h.entry.day, h.entry.title) for h in hits]
+
+
+def test_a_second_search_under_the_question_s_own_filters_keeps_each_side_s_days(seed_settings):
+    # An answer searches again with the filters it read (to add a translation's hits); the
+    # sides must keep their own days there too.
+    view = rag.get_index(seed_settings).view()
+    question = "Compare the 2025-04-24 paper on thinking reward models, and the 2025-05-21 paper on verifiers"
+    u = understand_question(view, question)
+    assert len(u.part_days) == 2
+    assert understand_question(view, question, u.filters).part_days == u.part_days
+    assert understand_question(view, question, Filters(tags=("rl",))).part_days == ()
 
 
 def test_interleaving_takes_each_lists_best_first_and_each_entry_once(seed_entries):
