@@ -216,7 +216,7 @@ def _whole_years(lo: int, hi: int, ctx: _Context) -> Range | None:
 
 
 def _named_year(m: re.Match) -> int:
-    """The year of a pattern that names it in one of several alternatives (_EN_YEAR)."""
+    """The year a match of _EN_YEAR names (each of its alternatives has its own group)."""
     return int(next(group for group in m.groups() if group))
 
 
@@ -412,7 +412,7 @@ RULES: list[tuple[re.Pattern, Builder | None]] = [
     (_KO_YEAR_SPAN, lambda m, c: _whole_years(int(m[1]), int(m[2]), c)),
     (_EN_YEAR_SPAN, lambda m, c: _whole_years(int(m[1]), int(m[2]), c)),
     (_KO_YEAR, lambda m, c: _whole_years(int(m[1]), int(m[1]), c)),
-    (_EN_YEAR, lambda m, c: _whole_years(_named_year(m), _named_year(m), c)),
+    (_EN_YEAR, lambda m, c: _whole_years(year := _named_year(m), year, c)),
     (_KO_RECENT, _ko_recent),
     (_EN_RECENT, _en_recent),
     (_KO_LATEST, lambda m, c: (c.newest, c.newest)),
