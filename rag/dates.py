@@ -488,6 +488,7 @@ def _joined(first: Range, second: Range) -> Range:
 
 
 def _whole_year(r: Range) -> bool:
+    """Whether a range is one calendar year ("in 2024"), which never wraps into the next."""
     return r == (date(r[0].year, 1, 1), date(r[0].year, 12, 31))
 
 
