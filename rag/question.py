@@ -323,10 +323,11 @@ def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int]
     ranges, after_days = parse_days(text, corpus_days)
     tags, rest = parse_tags(after_days, known_tags)
     listing = bool(ranges or tags) and not _residual_words(rest)
-    if not listing:
+    if tags and not listing:
         # A question about something more than a tag ("sparse attention 논문 중 NSA보다 효율적인
         # 것") keeps a tag named only by "논문"/"papers" as words of its topic: as a filter
-        # it would hide the entries on that topic that the digest tagged otherwise.
+        # it would hide the entries on that topic that the digest tagged otherwise. (With no
+        # tag found at all, reading again without that cue could find none either.)
         tags, rest = parse_tags(after_days, known_tags, papers_cue=False)
     topic = " ".join(rest.split())
     parts = comparison_sides(topic)
