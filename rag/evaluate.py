@@ -153,6 +153,14 @@ def citation_precision(cited: Sequence[str], gold: Sequence[str]) -> float | Non
     return sum(1 for t in cited if normalize_title(t) in wanted) / len(cited)
 
 
+def citation_recall(cited: Sequence[str], gold: Sequence[str]) -> float:
+    """Share of the (normalized, deduplicated) gold entries that the answer cites."""
+    wanted = {normalize_title(t) for t in gold}
+    if not wanted:
+        raise ValueError("citation recall is undefined without gold entries")
+    return len(wanted & {normalize_title(t) for t in cited}) / len(wanted)
+
+
 def retrieval_metrics(runs: Sequence[Run]) -> dict[str, float | None]:
     """recall@1/5/10 and MRR averaged over the runs with gold entries."""
     answerable = [(ranked, gold) for ranked, gold in runs if gold]
@@ -190,6 +198,9 @@ def group_metrics(results: Sequence[QuestionResult]) -> dict:
     # false-abstention rate, for `unanswerable` the rate we want near 1.
     metrics["abstain_rate"] = mean(float(r.abstained) for r in results)
     metrics["citation_precision"] = _citation_precision(results)
+    metrics["citation_recall"] = mean(
+        citation_recall(_titles(r.cited), r.question.gold) for r in results if r.question.gold
+    )
     return metrics
 
 
@@ -232,6 +243,7 @@ def summarize(results: Sequence[QuestionResult]) -> dict:
         **{key: overall[key] for key in ("recall@1", "recall@5", "recall@10", "mrr")},
         "abstain_rate": mean(float(r.abstained) for r in unanswerable),
         "citation_precision": overall["citation_precision"],
+        "citation_recall": overall["citation_recall"],
         "latency_ms": {
             "search_p50": percentile(search, 50), "search_p95": percentile(search, 95),
             "answer_p50": percentile(answer, 50), "answer_p95": percentile(answer, 95),
@@ -331,7 +343,7 @@ def evaluate(settings: Settings, questions: Sequence[Question], k: int = 10) -> 
     for q in tqdm(questions, desc="Evaluating", unit="question", file=sys.stderr):
         text = check_question(q.question)
         started = time.perf_counter()
-        _, hits = search_index(index, text, k)
+        hits = search_index(index, text, k).hits
         search_ms = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         answer = answer_question(index, settings, text)
@@ -347,8 +359,8 @@ def evaluate(settings: Settings, questions: Sequence[Question], k: int = 10) -> 
 
 # ---- a table for people ------------------------------------------------------------------
 
-_COLUMNS = ("n", "recall@1", "recall@5", "recall@10", "mrr", "abstain_rate", "citation_precision")
-_HEADERS = ("n", "R@1", "R@5", "R@10", "MRR", "abstain", "cite-prec")
+_COLUMNS = ("n", "recall@1", "recall@5", "recall@10", "mrr", "abstain_rate", "citation_precision", "citation_recall")
+_HEADERS = ("n", "R@1", "R@5", "R@10", "MRR", "abstain", "cite-prec", "cite-rec")
 
 
 def _row(label: str, metrics: dict) -> str:

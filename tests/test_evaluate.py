@@ -25,6 +25,7 @@ from rag.evaluate import (
     Question,
     QuestionResult,
     citation_precision,
+    citation_recall,
     evaluate,
     gold_ranks,
     load_questions,
@@ -103,6 +104,14 @@ def test_citation_precision_is_the_share_of_cited_entries_that_are_gold():
     assert citation_precision([], ["A"]) is None
 
 
+def test_citation_recall_is_the_share_of_gold_entries_that_are_cited():
+    assert citation_recall(["A", "x"], ["A", "B"]) == 0.5
+    assert citation_recall(["b", "a"], ["A", "B", "A"]) == 1.0
+    assert citation_recall([], ["A"]) == 0.0
+    with pytest.raises(ValueError):
+        citation_recall(["A"], [])
+
+
 def _entry(title: str) -> Entry:
     return Entry(id=f"2025-01-01/{title}", day=date(2025, 1, 1), title=title, authors=(), abstract=None,
                  comment_ko="", comment_en="", tags=(), links=(), source=Source("f.txt", 2))
@@ -137,6 +146,7 @@ def test_summary_overall_metrics_by_hand(hand_made):
     assert s["mrr"] == pytest.approx((1 + 1 / 6 + 1) / 3)
     assert s["abstain_rate"] == 1.0                    # over unanswerable only
     assert s["citation_precision"] == pytest.approx((1 + 0.5 + 1) / 3)
+    assert s["citation_recall"] == pytest.approx((1 + 1 + 0.5) / 3)  # q3 cites C of A, C
     assert s["latency_ms"] == pytest.approx(
         {"search_p50": 25, "search_p95": 38.5, "answer_p50": 250, "answer_p95": 385})
 
@@ -144,14 +154,16 @@ def test_summary_overall_metrics_by_hand(hand_made):
 def test_summary_per_kind_and_per_language_by_hand(hand_made):
     lookup = hand_made["per_kind"]["lookup"]
     assert lookup == pytest.approx({"n": 2, "recall@1": 0.5, "recall@5": 0.5, "recall@10": 1.0,
-                                    "mrr": (1 + 1 / 6) / 2, "abstain_rate": 0.0, "citation_precision": 0.75})
+                                    "mrr": (1 + 1 / 6) / 2, "abstain_rate": 0.0, "citation_precision": 0.75,
+                                    "citation_recall": 1.0})
     unanswerable = hand_made["per_kind"]["unanswerable"]
     assert unanswerable["abstain_rate"] == 1.0
     assert unanswerable["recall@5"] is None and unanswerable["mrr"] is None
-    assert unanswerable["citation_precision"] is None
+    assert unanswerable["citation_precision"] is None and unanswerable["citation_recall"] is None
     ko = hand_made["per_lang"]["ko"]
     assert ko == pytest.approx({"n": 2, "recall@1": 0.0, "recall@5": 0.0, "recall@10": 1.0,
-                                "mrr": 1 / 6, "abstain_rate": 0.5, "citation_precision": 0.5})
+                                "mrr": 1 / 6, "abstain_rate": 0.5, "citation_precision": 0.5,
+                                "citation_recall": 1.0})
     assert list(hand_made["per_kind"]) == ["lookup", "multi", "unanswerable"]
 
 
@@ -301,14 +313,15 @@ def _in_unit_range(value) -> bool:
 def test_eval_json_has_every_documented_key_in_range(eval_json):
     s = eval_json
     assert s["n"] == len(QUESTIONS)
-    for key in ("recall@1", "recall@5", "recall@10", "mrr", "abstain_rate", "citation_precision"):
+    for key in ("recall@1", "recall@5", "recall@10", "mrr", "abstain_rate", "citation_precision", "citation_recall"):
         assert _in_unit_range(s[key]), key
     assert set(s["latency_ms"]) == {"search_p50", "search_p95", "answer_p50", "answer_p95"}
     assert all(v > 0 for v in s["latency_ms"].values())
     assert set(s["per_kind"]) == {"lookup", "filter", "multi", "unanswerable"}
     assert set(s["per_lang"]) == {"en", "ko"}
     for group in [*s["per_kind"].values(), *s["per_lang"].values()]:
-        assert {"n", "recall@1", "recall@5", "recall@10", "mrr", "abstain_rate", "citation_precision"} <= set(group)
+        assert {"n", "recall@1", "recall@5", "recall@10", "mrr", "abstain_rate", "citation_precision",
+                "citation_recall"} <= set(group)
         assert all(v is None or _in_unit_range(v) for k, v in group.items() if k != "n")
     assert set(s["baselines"]) == {"bm25", "dense_naive"}
     for baseline in s["baselines"].values():
