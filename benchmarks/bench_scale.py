@@ -228,7 +228,7 @@ def worker_probe(index: Path) -> dict:
     for _ in range(ROUNDS):
         for question in questions:
             t = time.perf_counter()
-            understood, _ = search_index(idx, question, k=10)
+            understood = search_index(idx, question, k=10).understanding
             timed.append(((time.perf_counter() - t) * 1000, bool(understood.filters)))
     times = [ms for ms, _ in timed]
     filtered = [ms for ms, has_filter in timed if has_filter]

@@ -32,7 +32,8 @@ OFF_TOPIC = [
 
 def score(index, question: str) -> tuple[float, float] | None:
     """(evidence, similarity) of the top hit; None for pure filter questions (never abstain)."""
-    u, hits = search_index(index, question, 5)
+    found = search_index(index, question, 5)
+    u, hits = found.understanding, found.hits
     if u.listing or not hits:
         return None
     return evidence(hits[0]), hits[0].dense

@@ -48,7 +48,7 @@ def search(question: str, k: int = 10, filters: Filters | None = None, settings:
     """The k entries that best answer a question, best first."""
     from rag.answer import check_question
 
-    _, hits = search_index(get_index(settings), check_question(question), k, filters)
+    hits = search_index(get_index(settings), check_question(question), k, filters).hits
     return hits[:k]
 
 

@@ -1,8 +1,12 @@
 """Answers: numbered sources in, text with [n] out, every [n] checked against the sources.
 
 Two writers share one pipeline: an OpenAI-compatible chat model (when a key is set) and an
-offline extractive writer. Both get the same numbered contexts; the Answer carries them as
-data, so the UI and API render from it and never parse the text back.
+offline extractive writer (`rag.extractive`). Both get the same numbered contexts; the Answer
+carries them as data, so the UI and API render from it and never parse the text back.
+
+The answer's shape follows the question (`Prepared.shape`): a list for a pure filter, every
+entry with enough evidence for "which papers ...", one entry per side for a comparison, and
+one entry (a second only on a genuine tie) for a lookup.
 """
 
 from __future__ import annotations
@@ -11,31 +15,27 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
-from rag.chunking import split_sentences
 from rag.config import MAX_QUESTION_CHARS, Settings
-from rag.conversation import History, standalone_question
+from rag.conversation import MARKER, Conversation, FollowUp, History, read_follow_up, read_history
 from rag.digest import Entry
 from rag.index import Index
 from rag.question import COMPARE, Filters, answer_language
-from rag.retrieve import Hit, search_index
+from rag.retrieve import Hit, Retrieved, search_index
 
-_MARKER = re.compile(r"\[(\d{1,3})\]")
-# "(https://..., https://...)": references the source card already links; noise in a quote.
-_URL_LIST = re.compile(r"\(\s*https?://[^()]*\)")
 # Evidence = the top entry's cosine similarity + the share of the question's rare-word weight
-# it contains (both scale-free, unlike BM25). Calibrated on the full 3.8k-entry corpus with
-# the 27 answerable and 3 unanswerable questions of ../shared/eval plus 40 title-derived
-# questions about random entries and 10 off-topic ones (quantum codes, knitting, ...):
-# answerable scored >= 0.54, unanswerable <= 0.45; 0.50 sits in the gap.
-# Reproduce with benchmarks/calibrate_abstention.py.
-# Common words can give an off-topic question some overlap ("capital of France"), so the
-# top entry must also be at least loosely related in meaning: answerable questions had
-# similarity >= 0.22, off-topic ones on the seeds below 0.14.
+# it contains (both scale-free, unlike BM25); below MIN_EVIDENCE, or with a top entry not even
+# loosely related in meaning (MIN_DENSE), the answer abstains. benchmarks/calibrate_abstention.py
+# measures both groups of a question set and the margin between them.
 MIN_EVIDENCE = 0.50
 MIN_DENSE = 0.15
 MAX_LISTED = 40
+# A lookup cites a second entry only when its fused score is this close to the first's.
+TIE = 0.97
+# "Which papers ..." cites every entry whose evidence reaches this share of the best one's
+# (and MIN_EVIDENCE), at most MAX_LISTED.
+MANY_RATIO = 0.85
+
+LIST, MANY, COMPARISON, ONE = "list", "many", "compare", "one"
 
 
 class QuestionError(ValueError):
@@ -86,9 +86,18 @@ class Prepared:
     lang: str
     filters: Filters
     hits: list[Hit]
-    listing: bool
+    shape: str                 # LIST, MANY, COMPARISON or ONE
     weak: bool
     sides: tuple[str, ...] = ()  # a comparison's two described papers (Understanding.parts)
+    side_hits: tuple[list[Hit], ...] = ()  # each side's own ranking
+    pinned: bool = False       # a follow-up about these very entries: answered, never abstained
+    hidden_by: Filters | None = None  # filters that hid the evidence; `hits` are from outside them
+    state: Conversation = field(default_factory=Conversation)
+
+    @property
+    def listing(self) -> bool:
+        """A pure filter question: every matching entry is listed."""
+        return self.shape == LIST
 
 
 def check_question(question: str) -> str:
@@ -115,22 +124,72 @@ def is_weak(hits: list[Hit]) -> bool:
     return not hits or hits[0].dense < MIN_DENSE or evidence(hits[0]) < MIN_EVIDENCE
 
 
+def _shape(found: Retrieved, question: str, follow: FollowUp) -> str:
+    u = found.understanding
+    if u.listing and not follow.pinned:
+        return LIST
+    if found.sides or (len(u.filters.days) > 1 and COMPARE.search(question)):
+        return COMPARISON
+    if u.many or (follow.entries and not follow.pinned):
+        return MANY
+    return ONE
+
+
+def _follow_up(index: Index, question: str, history: History | None, settings: Settings | None) -> FollowUp:
+    """The question read in its conversation; with a chat model its words are also rewritten
+    standalone (the rules still decide which earlier entries it is about)."""
+    if not history:
+        return FollowUp(question)
+    follow = read_follow_up(question, read_history(history, index.view().by_day))
+    if settings is None or not settings.llm_enabled or not (follow.carried or follow.entries):
+        return follow
+    from rag.llm import LLMError, condense
+
+    try:
+        return replace(follow, question=condense(settings, question, follow.state))
+    except LLMError:
+        return follow  # the rules' reading stands; the model only rewords
+
+
 def prepare(
     index: Index, question: str, history: History | None, filters: Filters | None, k: int,
     lang: str | None = None, settings: Settings | None = None,
 ) -> Prepared:
-    """Rewrite a follow-up, retrieve, and judge whether the evidence is strong enough."""
+    """Read a follow-up, retrieve, shape the answer, and judge whether the evidence is enough."""
     question = check_question(question)
-    standalone, carried = standalone_question(question, history or [], settings)
-    u, hits = search_index(index, standalone, k=max(k, MAX_LISTED), filters=filters or carried)
-    if not u.listing:
-        hits = hits[:k]
     if lang not in (None, "en", "ko"):
         raise QuestionError(f"unknown answer language {lang!r}; use 'en' or 'ko'")
-    return Prepared(
-        question=question, standalone=standalone, lang=lang or answer_language(question), filters=u.filters,
-        hits=hits, listing=u.listing, weak=not u.listing and is_weak(hits), sides=u.parts,
+    follow = _follow_up(index, question, history, settings)
+    if follow.entries:
+        filters = replace(filters or Filters(), ids=tuple(e.id for e in follow.entries))
+    found = search_index(index, follow.question, k=max(k, MAX_LISTED), filters=filters)
+    shape = _shape(found, question, follow)
+    hits = found.hits
+    if follow.order:
+        hits = sorted(hits, key=lambda h: h.entry.day, reverse=follow.order == "newest")
+    if shape == ONE or shape == COMPARISON:
+        hits = hits[:k]
+    prep = Prepared(
+        question=question, standalone=follow.question, lang=lang or answer_language(question),
+        filters=found.understanding.filters, hits=hits, shape=shape,
+        weak=shape != LIST and not follow.pinned and is_weak(hits), sides=found.understanding.parts,
+        side_hits=found.sides, pinned=follow.pinned, state=follow.state,
     )
+    return outside_filters(index, prep, k) if prep.weak and _hides(prep.filters) else prep
+
+
+def _hides(filters: Filters) -> bool:
+    """Whether filters could be what hides the evidence (days or tags, not a follow-up's entries)."""
+    return bool(filters.days or filters.tags) and not filters.ids
+
+
+def outside_filters(index: Index, prep: Prepared, k: int) -> Prepared:
+    """When the filters leave no good evidence but the whole digest has some, the answer says
+    so and shows it ("Not in 2024; the digest covers it on 2025-01-22 [1]")."""
+    found = search_index(index, prep.standalone, k=k, filters=Filters())
+    if is_weak(found.hits):
+        return prep
+    return replace(prep, hits=found.hits, hidden_by=prep.filters, shape=ONE, side_hits=())
 
 
 def with_translation(index: Index, settings: Settings, prep: Prepared, k: int) -> Prepared:
@@ -143,8 +202,50 @@ def with_translation(index: Index, settings: Settings, prep: Prepared, k: int) -
 
     other = "en" if answer_language(prep.standalone) == "ko" else "ko"
     translated = translate(settings, prep.standalone, other)
-    _, hits = search_index(index, prep.standalone, k, prep.filters or None, translation=translated)
-    return replace(prep, hits=hits)
+    found = search_index(index, prep.standalone, k, prep.filters or None, translation=translated)
+    return replace(prep, hits=found.hits, side_hits=found.sides or prep.side_hits)
+
+
+# ---- which entries an answer cites -------------------------------------------------------
+
+def cited_hits(prep: Prepared) -> list[Hit]:
+    """The hits the answer is about, in the order the answer names them."""
+    hits = prep.hits
+    if not hits:
+        return []
+    if prep.pinned or prep.hidden_by is not None:
+        return hits[:1]
+    if prep.shape == LIST:
+        return hits[:MAX_LISTED]
+    if prep.shape == MANY:
+        floor = max(MIN_EVIDENCE, MANY_RATIO * evidence(hits[0]))
+        return [h for h in hits[:MAX_LISTED] if evidence(h) >= floor] or hits[:1]
+    if prep.shape == COMPARISON:
+        return _one_per_side(prep)
+    top = hits[0]
+    return [top] + [h for h in hits[1:2] if h.score >= TIE * top.score and evidence(h) >= MIN_EVIDENCE]
+
+
+def _one_per_side(prep: Prepared) -> list[Hit]:
+    """A comparison cites each side's best entry (each day's best when it names days)."""
+    groups: list[list[Hit]]
+    if prep.side_hits:
+        groups = [list(side) for side in prep.side_hits]
+    else:
+        groups = [[h for h in prep.hits if lo <= h.entry.day <= hi] for lo, hi in prep.filters.days]
+    chosen: list[Hit] = []
+    for group in groups:
+        best = next((h for h in group if all(h.entry.id != c.entry.id for c in chosen)), None)
+        if best is not None:
+            chosen.append(best)
+    return chosen or prep.hits[:1]
+
+
+def numbered(prep: Prepared, chosen: list[Hit]) -> Prepared:
+    """The sources with every chosen hit among them (a side's best may rank below k)."""
+    ids = {h.entry.id for h in prep.hits}
+    extra = [h for h in chosen if h.entry.id not in ids]
+    return replace(prep, hits=prep.hits + extra) if extra else prep
 
 
 # ---- citations --------------------------------------------------------------------------
@@ -161,7 +262,7 @@ def validate_citations(text: str, contexts: list[Hit]) -> tuple[str, list[int]]:
             return m[0]
         return ""
 
-    cleaned = _MARKER.sub(keep, text)
+    cleaned = MARKER.sub(keep, text)
     cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)
     cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
     return cleaned.strip(), cited
@@ -187,126 +288,9 @@ def build_answer(prep: Prepared, text: str, abstained: bool, notice: str = "") -
     )
 
 
-# ---- offline extractive writer ----------------------------------------------------------
-
-_PHRASES = {
-    "en": {
-        "lead_one": 'The digest covers this in "{title}" ({day}) [{n}].',
-        "lead_many": "The digest has {count} relevant entries: {items}.",
-        "author": "The digest's author: ",
-        "paper": "The paper: ",
-        "list_head": "{count} entries match{more}:",
-        "list_more": " (showing the first {shown})",
-        "none": "No entries in the digest match those filters.",
-        "abstain": "The digest does not seem to cover this.",
-        "closest": "Closest in the digest: {items}.",
-    },
-    "ko": {
-        "lead_one": '다이제스트에서는 {day}의 "{title}" [{n}]에서 다룹니다.',
-        "lead_many": "다이제스트에서 관련 항목 {count}개를 찾았습니다: {items}.",
-        "author": "다이제스트 작성자: ",
-        "paper": "논문 초록: ",
-        "list_head": "조건에 맞는 항목이 {count}개 있습니다{more}:",
-        "list_more": " (처음 {shown}개 표시)",
-        "none": "그 조건에 맞는 다이제스트 항목이 없습니다.",
-        "abstain": "다이제스트에서 이 질문을 다룬 항목을 찾지 못했습니다.",
-        "closest": "다이제스트에서 가장 가까운 항목: {items}.",
-    },
-}
-
-
-def _entry_ref(hit: Hit, n: int) -> str:
-    return f'"{hit.entry.title}" ({hit.entry.day.isoformat()}) [{n}]'
-
-
-def _best_sentences(index: Index, query_vec: np.ndarray, texts: list[str], limit: int) -> list[str]:
-    """The sentences closest to the question, in their original order, no repeats."""
-    cleaned = (_URL_LIST.sub("", s).strip() for t in texts for s in split_sentences(t))
-    sentences = list(dict.fromkeys(s for s in cleaned if len(s) > 15))
-    if len(sentences) <= limit:
-        return sentences
-    vecs = np.asarray(index.embedder.embed_documents(sentences))
-    best = sorted(np.argsort(-(vecs @ query_vec))[:limit])
-    return [sentences[i] for i in best]
-
-
-def _support(index: Index, query_vec: np.ndarray, entry: Entry, lang: str) -> list[tuple[str, str]]:
-    """(label, text) lines that support an answer from one entry, in the question's language."""
-    comment = commentary(entry, lang)
-    out = []
-    if comment:
-        out.append(("author", " ".join(_best_sentences(index, query_vec, [comment], 2))))
-    if entry.abstract and (lang == "en" or not entry.comment_ko):
-        out.append(("paper", " ".join(_best_sentences(index, query_vec, [entry.abstract], 1))))
-    return out
-
-
-def _answer_hits(prep: Prepared) -> list[Hit]:
-    """The hits worth citing: the top one, plus close runners-up, or the best of each day.
-
-    A question naming several days ("compare the May 16 and May 20 entries that ...") wants
-    the best entry of each day; a comparison of two described papers, the first of its
-    interleaved ranking, one per side (citing runners-up too halved citation precision on
-    comparisons); otherwise runners-up count only when their fused score is close to the top
-    one (looser when the question asks for a comparison).
-    """
-    if len(prep.filters.days) > 1:
-        best_per_day = []
-        for lo, hi in prep.filters.days:
-            in_range = [h for h in prep.hits if lo <= h.entry.day <= hi]
-            if in_range and in_range[0] not in best_per_day:
-                best_per_day.append(in_range[0])
-        if best_per_day:
-            return sorted(best_per_day, key=prep.hits.index)
-    if prep.sides:
-        return prep.hits[: len(prep.sides)]
-    top = prep.hits[0]
-    several = bool(COMPARE.search(prep.standalone))
-    ratio, limit = (0.6, 4) if several else (0.9, 2)
-    return [top] + [h for h in prep.hits[1:limit] if h.score >= ratio * top.score]
-
-
-def abstention_text(prep: Prepared) -> str:
-    """"The digest does not cover this", in the question's language, with the nearest entries."""
-    p = _PHRASES[prep.lang]
-    items = ", ".join(_entry_ref(h, n) for n, h in enumerate(prep.hits[:3], 1))
-    return p["abstain"] + ("\n" + p["closest"].format(items=items) if items else "")
-
-
-def write_offline(index: Index, prep: Prepared) -> str:
-    """Extractive answer: a lead naming the entries, then their best sentences, each with [n]."""
-    p = _PHRASES[prep.lang]
-    if prep.listing:
-        if not prep.hits:
-            return p["none"]
-        shown = prep.hits[:MAX_LISTED]
-        more = p["list_more"].format(shown=len(shown)) if len(prep.hits) > len(shown) else ""
-        lines = [p["list_head"].format(count=len(prep.hits), more=more)]
-        for n, hit in enumerate(shown, 1):
-            tags = " ".join("#" + t for t in hit.entry.tags)
-            lines.append(f"- {hit.entry.day.isoformat()} \u00b7 {hit.entry.title} [{n}] {tags}".rstrip())
-        return "\n".join(lines)
-    if prep.weak:
-        return abstention_text(prep)
-    chosen = _answer_hits(prep)
-    numbers = {id(h): prep.hits.index(h) + 1 for h in chosen}
-    if len(chosen) == 1:
-        lines = [p["lead_one"].format(title=chosen[0].entry.title, day=chosen[0].entry.day.isoformat(), n=1)]
-    else:
-        items = "; ".join(_entry_ref(h, numbers[id(h)]) for h in chosen)
-        lines = [p["lead_many"].format(count=len(chosen), items=items)]
-    query_vec = np.asarray(index.embedder.embed_query(prep.standalone))
-    for hit in chosen:
-        n = numbers[id(hit)]
-        for label, text in _support(index, query_vec, hit.entry, prep.lang):
-            if text:
-                lines.append(f"- {p[label]}{text} [{n}]")
-    return "\n".join(lines)
-
-
 def offline_abstains(prep: Prepared) -> bool:
     """Whether the offline writer abstains for these hits."""
-    return prep.weak or (prep.listing and not prep.hits)
+    return prep.weak or prep.hidden_by is not None or (prep.listing and not prep.hits)
 
 
 # ---- entry points -----------------------------------------------------------------------
@@ -316,19 +300,23 @@ def answer_stream(
     filters: Filters | None = None, k: int | None = None, lang: str | None = None,
 ) -> Iterator[str | Answer]:
     """Yield text as it is written, then the final validated Answer (always last)."""
+    from rag.extractive import abstention_text, write_offline
+
     prep = prepare(index, question, history, filters, k or settings.top_k, lang, settings)
-    if settings.llm_enabled and prep.hits and not prep.listing and not prep.weak:
+    writes = settings.llm_enabled and prep.hits and prep.shape != LIST and not prep.weak and prep.hidden_by is None
+    if writes:
         from rag.llm import LLMError, says_not_covered, stream_llm
 
         parts: list[str] = []
         try:
             prep = with_translation(index, settings, prep, k or settings.top_k)
-            for delta in stream_llm(settings, prep, history or []):
+            for delta in stream_llm(settings, prep):
                 parts.append(delta)
                 yield delta
             if not "".join(parts).strip():
                 raise LLMError("The language model returned an empty answer; showing the offline answer.")
         except LLMError as err:
+            prep = numbered(prep, cited_hits(prep))
             text = write_offline(index, prep)
             yield "\n\n" + text if parts else text
             yield build_answer(prep, text, offline_abstains(prep), notice=str(err))
@@ -339,6 +327,7 @@ def answer_stream(
         else:
             yield build_answer(prep, text, abstained=False)
         return
+    prep = numbered(prep, cited_hits(prep))
     text = write_offline(index, prep)
     yield text
     yield build_answer(prep, text, offline_abstains(prep))

@@ -92,16 +92,26 @@ def entry_card(entry: Entry, n: int | None = None, labels: dict[str, str] | None
 
 
 def sources_html(result: Answer) -> str:
-    """The source panel: cited cards, or 'closest in the digest' cards when abstaining."""
+    """The source panel: the cited cards (or the closest ones when abstaining), then every other
+    entry the search found, collapsed under "More from the digest"."""
     if not result.contexts:
         return "<p>No sources.</p>"
-    head = "Closest in the digest" if result.abstained else "Sources"
+    head = "Closest in the digest" if result.abstained and not result.citations else "Sources"
+    more_head = "More from the digest"
     if result.lang == "ko":
-        head = "다이제스트에서 가장 가까운 항목" if result.abstained else "출처"
+        head = "다이제스트에서 가장 가까운 항목" if result.abstained and not result.citations else "출처"
+        more_head = "다이제스트의 다른 항목"
     cited = {c.n for c in result.citations}
     numbered = [(n, h) for n, h in enumerate(result.contexts, 1) if n in cited] or list(enumerate(result.contexts[:3], 1))
+    shown = {n for n, _ in numbered}
     cards = "".join(entry_card(h.entry, n) for n, h in numbered)
-    return f"<h3>{html.escape(head)}</h3>{cards}"
+    rest = [h for n, h in enumerate(result.contexts, 1) if n not in shown]
+    more = (
+        f'<details class="more-sources"><summary>{html.escape(more_head)} ({len(rest)})</summary>'
+        f'{"".join(entry_card(h.entry) for h in rest)}</details>'
+        if rest else ""
+    )
+    return f'<h3>{html.escape(head)}</h3><div class="cited-sources">{cards}</div>{more}'
 
 
 def hits_html(hits: list[Hit]) -> str:
@@ -109,7 +119,7 @@ def hits_html(hits: list[Hit]) -> str:
     return "".join(entry_card(h.entry) for h in hits) or "<p>No entries.</p>"
 
 
-def filter_chips(filters: Filters | None) -> str:
+def filter_chips(filters: Filters | None, lang: str = "en") -> str:
     """The filters in force, as chips above the sources."""
     if not filters:
         return ""
@@ -117,4 +127,9 @@ def filter_chips(filters: Filters | None) -> str:
         f'<span class="src-tag">{lo.isoformat()}{"" if lo == hi else " – " + hi.isoformat()}</span>'
         for lo, hi in filters.days
     ] + [f'<span class="src-tag">#{html.escape(t)}</span>' for t in filters.tags]
+    if filters.ids:
+        count = len(filters.ids)
+        among = (f"이전 답변의 항목 {count}개" if lang == "ko"
+                 else f"{count} {'entry' if count == 1 else 'entries'} of the last answer")
+        chips.append(f'<span class="src-tag">{among}</span>')
     return f'<div class="chips">{"".join(chips)}</div>'

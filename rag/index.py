@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -467,6 +468,14 @@ class IndexView:
     day_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # per lexical row
     tag_masks: dict[str, np.ndarray] = field(default_factory=dict)  # tag -> lexical rows carrying it
 
+    @cached_property
+    def by_day(self) -> dict[date, list[Entry]]:
+        """Entries per day, in digest order (built on first use, once per committed state)."""
+        out: dict[date, list[Entry]] = {}
+        for entry in sorted(self.entries.values(), key=lambda e: (e.day, e.source.line)):
+            out.setdefault(entry.day, []).append(entry)
+        return out
+
     def dense(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(entry id, cosine similarity) of the nearest committed chunks, nearest first.
 
@@ -505,6 +514,11 @@ class IndexView:
             for tag in filters.tags:
                 tagged |= self._tag_rows(tag)
             mask &= tagged
+        if filters.ids:
+            chosen = np.zeros(len(days), dtype=bool)
+            rows = [self.lexical.position(eid) for eid in filters.ids if eid in self.entries]
+            chosen[rows] = True
+            mask &= chosen
         return mask
 
     def _tag_rows(self, tag: str) -> np.ndarray:

@@ -47,13 +47,15 @@ def _list_tokens() -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Filters:
-    """Constraints applied to retrieval: any of the day ranges, any of the tags."""
+    """Constraints applied to retrieval: any of the day ranges, any of the tags, and (for a
+    follow-up about an earlier answer) only these entry ids."""
 
     days: tuple[tuple[date, date], ...] = ()
     tags: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.days or self.tags)
+        return bool(self.days or self.tags or self.ids)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class Understanding:
     filters: Filters = field(default_factory=Filters)
     listing: bool = False  # only a filter: list the matching entries
     topic: str = ""        # the question with dates and tags removed
+    asks_list: bool = False  # nothing but "list them" is asked (a listing once any filter applies)
+    many: bool = False     # asks for every entry on a topic ("which papers ...", "관련 논문들")
     parts: tuple[str, ...] = ()  # a comparison's two described papers, each searched alone
     # Each part's own days when a side of a comparison names some ("the 2023 paper that ...,
     # and the 2024 paper that ..."; () for a side that names none), else (): every part then
@@ -270,6 +274,22 @@ _CLAUSE_PUNCT = re.compile(r"[,;:]\s+")
 _MIN_CLAUSE_CHARS = 12
 
 
+# A question for every entry on a topic, not for one paper: a plural word for entries
+# ("which papers ...", "논문들", "관련 논문", "모두"), or "list"/"any". One-paper questions
+# ("Which paper ...", "...한 논문은?") have none of these.
+_MANY = re.compile(
+    r"\b(?:papers|entries|works|studies|articles|methods|approaches|models)\b(?!\s+(?:that|which)\s+(?:is|was)\b)"
+    r"|\b(?:list|any|all)\b"
+    r"|논문들|연구들|항목들|것들|방법들|모델들|관련\s*논문|관련\s*연구|모두|전부|목록|다\s*알려",
+    re.I,
+)
+
+
+def asks_for_many(text: str) -> bool:
+    """Whether a question asks for every entry on its topic rather than one paper."""
+    return bool(_MANY.search(text)) and not COMPARE.search(text)
+
+
 def comparison_sides(topic: str) -> tuple[str, ...]:
     """The two papers a comparison question describes, or () when it is not one."""
     if not COMPARE.search(topic):
@@ -322,7 +342,8 @@ def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int]
     """Read language, day ranges and tags from a question; flag pure filter questions."""
     ranges, after_days = parse_days(text, corpus_days)
     tags, rest = parse_tags(after_days, known_tags)
-    listing = bool(ranges or tags) and not _residual_words(rest)
+    asks_list = not _residual_words(rest)
+    listing = bool(ranges or tags) and asks_list
     if tags and not listing:
         # A question about something more than a tag ("sparse attention 논문 중 NSA보다 효율적인
         # 것") keeps a tag named only by "논문"/"papers" as words of its topic: as a filter
@@ -337,6 +358,8 @@ def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int]
         filters=Filters(days=tuple(ranges), tags=tuple(tags)),
         listing=listing,
         topic=topic,
+        asks_list=asks_list,
+        many=asks_for_many(text),
         parts=parts,
         part_days=_days_of_sides(text, parts, corpus_days, known_tags, ranges) if parts and ranges else (),
     )

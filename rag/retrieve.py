@@ -59,7 +59,8 @@ def chroma_where(filters: Filters) -> dict | None:
         for lo, hi in filters.days
     ]
     tag_clauses = [{"tags": {"$contains": t}} for t in filters.tags]
-    for group in (day_clauses, tag_clauses):
+    id_clauses = [{"entry_id": {"$in": list(filters.ids)}}] if filters.ids else []
+    for group in (day_clauses, tag_clauses, id_clauses):
         if len(group) == 1:
             conditions.append(group[0])
         elif group:
@@ -117,7 +118,8 @@ def understand_question(view: IndexView, question: str, filters: Filters | None 
     if filters is not None:
         # Filters given back unchanged (an answer's second search) keep each side's days.
         part_days = u.part_days if filters == u.filters else ()
-        u = replace(u, filters=filters, listing=u.listing and bool(filters), part_days=part_days)
+        # Set in the panel, filters make "뭐가 있었어?" a listing as typed ones do.
+        u = replace(u, filters=filters, listing=u.asks_list and bool(filters), part_days=part_days)
     return u
 
 
@@ -177,9 +179,19 @@ def interleaved(ranked: list[list[Hit]], k: int) -> list[Hit]:
     return out[:k]
 
 
+@dataclass(frozen=True)
+class Retrieved:
+    """One search: how the question was read, the ranked entries, and for a comparison each
+    side's own ranking (so an answer can cite each side's best)."""
+
+    understanding: Understanding
+    hits: list[Hit]
+    sides: tuple[list[Hit], ...] = ()
+
+
 def search_index(
     index: Index, question: str, k: int = 10, filters: Filters | None = None, translation: str | None = None,
-) -> tuple[Understanding, list[Hit]]:
+) -> Retrieved:
     """The k best entries for a question (all matching entries for a pure filter question).
 
     A comparison of two described papers is searched whole and side by side, and a question
@@ -190,7 +202,7 @@ def search_index(
     view = index.view()
     u = understand_question(view, question, filters)
     if u.listing:
-        return u, listing(view, u.filters)
+        return Retrieved(u, listing(view, u.filters))
     # Each side of a comparison searches under the days it names (none: no day filter).
     side_filters = [replace(u.filters, days=days) for days in u.part_days] or [u.filters] * len(u.parts)
     searches = list(zip(u.parts, side_filters))
@@ -199,9 +211,9 @@ def search_index(
         searches.append((understand_question(view, translation).topic or translation, u.filters))
     whole = hybrid(view, index.embedder, u, k)
     if not searches:
-        return u, whole
+        return Retrieved(u, whole)
     others = [hybrid(view, index.embedder, replace(u, topic=topic, filters=f), k) for topic, f in searches]
-    return u, interleaved([whole, *others], k)
+    return Retrieved(u, interleaved([whole, *others], k), sides=tuple(others[: len(u.parts)]))
 
 
 def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:

@@ -141,7 +141,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                 if isinstance(item, Answer):
                     notice = f'<p class="notice">{html.escape(item.notice)}</p>' if item.notice else ""
                     history[-1]["content"] = answer_html(item.text)
-                    yield history, notice + sources_html(item), filter_chips(item.filters), ""
+                    yield history, notice + sources_html(item), filter_chips(item.filters, item.lang), ""
                     return
                 text += item
                 history[-1]["content"] = answer_html(text)

@@ -210,14 +210,15 @@ def history_after_first(seed_settings, shape: str) -> list:
 
 
 @pytest.mark.parametrize("shape", ["messages", "pairs"])
-def test_follow_up_is_made_standalone_from_the_earlier_question(seed_settings, seed_entries, shape):
+def test_follow_up_among_them_searches_only_the_earlier_answers_entries(seed_settings, seed_entries, shape):
+    first = rag.answer(FIRST, settings=seed_settings)
+    listed = [c.entry.id for c in first.citations]
     a = rag.answer(FOLLOW_UP, history=history_after_first(seed_settings, shape), settings=seed_settings)
-    assert FIRST in a.standalone and FOLLOW_UP in a.standalone
-    # The earlier question's day and tag still apply ...
-    day = date(2025, 5, 20)
-    assert a.filters == Filters(days=((day, day),), tags=("rl",))
-    assert a.contexts and all(h.entry.day == day and "rl" in h.entry.tags for h in a.contexts)
+    # "그 중에" is the earlier answer's entries: only those are searched ...
+    assert a.filters.ids == tuple(listed)
+    assert a.contexts and {h.entry.id for h in a.contexts} <= set(listed)
     # ... and the new words pick the GRPO entry among them.
+    assert "GRPO" in a.standalone and "그 중" not in a.standalone
     assert a.contexts[0].entry == entry_titled(seed_entries, "Do Not Let Low-Probability Tokens")
 
 

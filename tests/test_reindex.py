@@ -164,7 +164,7 @@ def top5(settings: Settings, questions: list[str] = QUESTIONS) -> list[list[str]
     """Entry ids of the five best hits of each question, from a fresh reader."""
     index = Index(settings)
     try:
-        return [[hit.entry.id for hit in search_index(index, q, 5)[1]] for q in questions]
+        return [[hit.entry.id for hit in search_index(index, q, 5).hits] for q in questions]
     finally:
         index.close()
 
@@ -395,7 +395,7 @@ def test_reader_survives_a_vanished_previous_generation(built, tmp_path):
             (data / f"2031-03-0{day}.txt").write_text(day_text(day, extra), encoding="utf-8")
             reindex(settings)
         # Two commits later the reader's generation is gone; it refreshes onto the new one.
-        ids = [hit.entry.id for hit in search_index(reader, "probing reward models for length bias", 3)[1]]
+        ids = [hit.entry.id for hit in search_index(reader, "probing reward models for length bias", 3).hits]
         assert ids[0] == "2031-03-07/glass-box-probing-of-reward-models"
     finally:
         reader.close()
@@ -434,7 +434,7 @@ def test_running_reader_sees_a_day_added_by_another_process(built):
     try:
         question = "weather forecasting with transformers on the sphere"
         assert all(h.entry.title != "Meridian: Weather Forecasting with Spherical Transformers"
-                   for h in search_index(reader, question, 5)[1])
+                   for h in search_index(reader, question, 5).hits)
         (data / "2031-03-06.txt").write_text(day_text(6, MERIDIAN), encoding="utf-8")
         proc = subprocess.run(
             [sys.executable, str(WORKER), "once", str(data), str(settings.index_dir)],
@@ -444,7 +444,7 @@ def test_running_reader_sees_a_day_added_by_another_process(built):
         assert json.loads(proc.stdout)["added"] == 1
         assert reader.refresh()
         new_id = "2031-03-06/meridian-weather-forecasting-with-spherical-transformers"
-        assert search_index(reader, question, 5)[1][0].entry.id == new_id
+        assert search_index(reader, question, 5).hits[0].entry.id == new_id
         # The vectors themselves are visible, not only the lexical index.
         dense = reader.view().dense(reader.embedder.embed_query(question), 3)
         assert dense[0][0] == new_id
@@ -516,7 +516,7 @@ def _check_consistent(settings: Settings) -> None:
     assert all(h in cache for h in st["hashes"].values()), "lexical tokens were cached before the commit"
     index = Index(settings)
     try:
-        hits = search_index(index, "object detection with transformers", 5)[1]
+        hits = search_index(index, "object detection with transformers", 5).hits
         assert len(hits) == min(5, len(manifest.entries))
         assert all(h.entry.id in manifest.entries for h in hits)
     finally:

@@ -66,7 +66,7 @@ def test_a_process_with_an_empty_index_dir_reads_the_servers_state(indexed, serv
     reader = Index(settings_for(server, tmp_path, "other-app"))
     try:
         assert len(reader.entries) == 33
-        _, hits = search_index(reader, QUESTION, 3)
+        hits = search_index(reader, QUESTION, 3).hits
         assert hits[0].entry.title.startswith("Token-Shuffle")
     finally:
         reader.close()
@@ -80,7 +80,7 @@ def test_each_app_sees_the_others_reindex_within_seconds(indexed, server, data_d
         assert reindex(writer).added == 1
         time.sleep(REMOTE_POLL_S + 0.1)
         assert reader.refresh()
-        _, hits = search_index(reader, "pouch-shaped attention for tabular forecasting", 3)
+        hits = search_index(reader, "pouch-shaped attention for tabular forecasting", 3).hits
         assert hits[0].entry.title.startswith("Quokka-Net")
         assert len(reader.view().lexical.entry_ids) == 34  # the lexical index follows the server
     finally:
@@ -102,13 +102,13 @@ def test_server_down_at_start_is_a_clear_error_not_a_crash(tmp_path):
 def test_server_restarted_mid_session_next_request_recovers(indexed, server, tmp_path):
     reader = Index(settings_for(server, tmp_path, "app-c"))
     try:
-        assert search_index(reader, QUESTION, 3)[1][0].entry.title.startswith("Token-Shuffle")
+        assert search_index(reader, QUESTION, 3).hits[0].entry.title.startswith("Token-Shuffle")
         server.stop()
         time.sleep(REMOTE_POLL_S + 0.1)
         with pytest.raises(StoreUnavailableError):
             search_index(reader, QUESTION, 3)
         server.start()
-        _, hits = search_index(reader, QUESTION, 3)
+        hits = search_index(reader, QUESTION, 3).hits
         assert hits[0].entry.title.startswith("Token-Shuffle")
     finally:
         reader.close()

@@ -199,7 +199,26 @@ def ask(page: Page, question: str) -> None:
     box.click()
     box.fill(question)
     box.press("Enter")
-    expect(page.locator("#sources .src-card").first).to_be_visible(timeout=ANSWER_MS)
+    expect(page.locator("#sources .cited-sources .src-card").first).to_be_visible(timeout=ANSWER_MS)
+
+
+def ask_follow_up(page: Page, question: str) -> None:
+    """Send another question in the same conversation; return once its answer and sources are in."""
+    bots = page.locator('#chat [data-testid="bot"]')
+    before = bots.count()
+    sources = page.locator("#sources").inner_html()
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    expect(bots).to_have_count(before + 1, timeout=ANSWER_MS)
+    page.wait_for_function(
+        "old => document.querySelector('#sources').innerHTML !== old", arg=sources, timeout=ANSWER_MS,
+    )
+
+
+def cited_titles(page: Page) -> list[str]:
+    """Titles of the cited source cards, in order, without their [n]."""
+    return [re.sub(r"^\[\d+\]\s*", "", t) for t in page.locator("#sources .cited-sources h4").all_inner_texts()]
 
 
 def last_answer(page: Page) -> str:
@@ -242,7 +261,7 @@ def test_english_question_sent_with_enter_shows_a_cited_answer_and_its_card(page
     answer = page.locator('#chat [data-testid="bot"]').last
     expect(answer.locator("a.cite").first).to_have_text("[1]")
     assert "Token-Shuffle" in answer.inner_text()
-    card = card_titled(page.locator("#sources .src-card"), "Token-Shuffle")
+    card = card_titled(page.locator("#sources .cited-sources .src-card"), "Token-Shuffle")
     expect(card.locator(".src-meta").first).to_contain_text("2025-04-25")
     assert card.locator(".src-tag").all_text_contents() == ["#autoregressive-model", "#image-generation", "#vq"]
     # text_content, not inner_text: the labels are uppercased by CSS.
@@ -260,9 +279,35 @@ def test_korean_question_gets_a_korean_answer_citing_its_card(page: Page):
     text = last_answer(page)
     assert HANGUL.search(text), text
     assert "[1]" in text
-    card_titled(page.locator("#sources .src-card"), "Do Language Models Use Their Depth Efficiently?")
+    card_titled(page.locator("#sources .cited-sources .src-card"), "Do Language Models Use Their Depth Efficiently?")
     expect(page.locator("#sources h3")).to_have_text("출처")
     shot(page, "answer-ko")
+
+
+def test_a_follow_up_about_the_second_entry_of_a_listing_answers_about_that_entry(page: Page):
+    ask(page, "2025년 5월 20일 #rl 논문 목록")
+    listed = cited_titles(page)
+    assert len(listed) == 4, listed
+
+    ask_follow_up(page, "what did the author think of the second one?")
+    assert cited_titles(page) == [listed[1]]
+    text = last_answer(page)
+    assert listed[1] in text and "The digest's author" in text, text
+    expect(page.locator("#active-filters")).to_contain_text("1 entry of the last answer")
+    shot(page, "follow-up")
+
+
+def test_among_them_narrows_a_listing_to_its_entries_on_the_new_topic(page: Page):
+    ask(page, "2025년 5월 20일 #rl 논문 목록")
+    listed = cited_titles(page)
+
+    ask_follow_up(page, "그 중에 GRPO에서 확률이 낮은 토큰을 다룬 건?")
+    cited = cited_titles(page)
+    assert cited and set(cited) <= set(listed), (cited, listed)
+    assert cited[0].startswith("Do Not Let Low-Probability Tokens"), cited
+    # What the search found but the answer did not cite stays reachable, collapsed.
+    if len(cited) < len(listed):
+        expect(page.locator("#sources details.more-sources > summary")).to_contain_text("다이제스트의 다른 항목")
 
 
 def test_clicking_a_citation_highlights_its_source_card(page: Page):
@@ -282,7 +327,7 @@ def test_tag_filter_keeps_only_entries_with_that_tag_and_shows_its_chip(page: Pa
     page.keyboard.press("Escape")
     ask(page, "What do these papers propose?")
 
-    cards = page.locator("#sources .src-card")
+    cards = page.locator("#sources .cited-sources .src-card")
     assert cards.count() >= 1
     for i in range(cards.count()):
         assert "#reward-model" in cards.nth(i).locator(".src-tag").all_text_contents()
@@ -339,7 +384,7 @@ def test_reindex_picks_up_a_new_day_file_and_answers_from_it(app: App, page: Pag
 
     page.locator("#tab-ask-button").click()
     ask(page, "Which paper uses striped positional codes for long video?")
-    card = card_titled(page.locator("#sources .src-card"), "Zebra-Tokens")
+    card = card_titled(page.locator("#sources .cited-sources .src-card"), "Zebra-Tokens")
     expect(card.locator(".src-meta").first).to_contain_text("2025-05-22")
     assert card.locator(".src-tag").all_text_contents() == ["#video", "#long-context"]
 
@@ -357,7 +402,7 @@ def test_html_in_day_files_is_shown_as_text_never_run(app: App, visit: Visit):
 
     page.locator("#tab-ask-button").click()
     ask(page, "What is Quokka-Attention for tiny devices?")
-    card_titled(page.locator("#sources .src-card"), "Quokka-Attention")
+    card_titled(page.locator("#sources .cited-sources .src-card"), "Quokka-Attention")
     expect(page.locator("#sources h4").first).to_contain_text("<script>")
     expect(page.locator('#chat [data-testid="bot"]').last).to_contain_text(SCRIPT)
     page.wait_for_timeout(1000)  # give any injected handler (onerror, onload) time to fire
@@ -378,7 +423,7 @@ def test_markdown_images_in_day_files_never_load_in_the_chat(app: App, visit: Vi
 
     page.locator("#tab-ask-button").click()
     ask(page, "What does Wombat-Decoding do to beam search?")
-    card_titled(page.locator("#sources .src-card"), "Wombat-Decoding")
+    card_titled(page.locator("#sources .cited-sources .src-card"), "Wombat-Decoding")
     page.wait_for_timeout(1000)  # let the browser fetch whatever the answer asks for
 
     assert page.evaluate("window.__pwned") is None
@@ -395,9 +440,9 @@ def test_phone_width_page_shows_the_question_box_and_answers(browser: Browser, a
         page = visit.page
         expect(page.locator("#question textarea")).to_be_in_viewport()
         ask(page, "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?")
-        card_titled(page.locator("#sources .src-card"), "Token-Shuffle")
+        card_titled(page.locator("#sources .cited-sources .src-card"), "Token-Shuffle")
         assert "[1]" in last_answer(page)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"the page scrolls sideways: {width}px wide"
-        page.locator("#sources .src-card").first.scroll_into_view_if_needed()
+        page.locator("#sources .cited-sources .src-card").first.scroll_into_view_if_needed()
         shot(page, "narrow")
