@@ -1,20 +1,21 @@
-"""Print the evidence scores behind abstention, to check or re-choose MIN_EVIDENCE.
+"""The evidence behind abstention, answerable against unanswerable questions, and the margin.
 
-Runs against an existing index (default: the full-corpus index of bench_retrieval.py) with
-three groups of questions: the eval file's answerable and unanswerable questions, questions
-generated from random entries' titles (answerable by construction), and off-topic questions
-written here (quantum codes, knitting, ...; a few may turn out to be covered). It prints the
-lowest answerable and highest unanswerable evidence, and the error counts per threshold.
+    uv run python benchmarks/calibrate_abstention.py --questions FILE [--questions FILE ...] [--index DIR]
 
-    uv run python benchmarks/calibrate_abstention.py [--index DIR] [--questions FILE]
+For every question of the files (DESIGN section 5: gold [] marks the unanswerable ones) it
+runs the search the answer runs and scores the top hit as `rag.answer` does (evidence =
+similarity + rare-word coverage, plus the MIN_DENSE floor). It prints both groups' lowest and
+highest scores, the margin between them (negative: they overlap, and by how much), the share
+of pairs the score orders right (AUC), and false abstentions / false answers per threshold.
+Pure filter questions are left out: they list and never abstain.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import random
 from pathlib import Path
+
+import click
 
 from rag import get_index
 from rag.answer import MIN_DENSE, MIN_EVIDENCE, evidence
@@ -22,51 +23,49 @@ from rag.config import load_settings
 from rag.retrieve import search_index
 
 REPO = Path(__file__).resolve().parents[1]
-OFF_TOPIC = [
-    "quantum error correction codes", "protein structure prediction for enzymes", "weather radar nowcasting",
-    "stock market high frequency trading", "knitting pattern generation", "medical ultrasound segmentation",
-    "autonomous drone swarm path planning", "volcano eruption forecasting", "restaurant menu recommendation",
-    "legal contract clause extraction",
-]
+THRESHOLDS = (0.40, 0.45, 0.50, 0.55, 0.60, 0.65)
 
 
 def score(index, question: str) -> tuple[float, float] | None:
     """(evidence, similarity) of the top hit; None for pure filter questions (never abstain)."""
     found = search_index(index, question, 5)
-    u, hits = found.understanding, found.hits
-    if u.listing or not hits:
+    if found.understanding.listing or not found.hits:
         return None
-    return evidence(hits[0]), hits[0].dense
+    return evidence(found.hits[0]), found.hits[0].dense
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", default=str(REPO / "benchmarks" / "out" / "index"))
-    parser.add_argument("--questions", default=str(REPO.parent / "shared" / "eval" / "seed_questions.jsonl"))
-    parser.add_argument("--titles", type=int, default=40, help="how many title-derived questions")
-    args = parser.parse_args()
-    index = get_index(load_settings(index_dir=args.index), build_if_empty=False)
+def auc(answerable: list[float], unanswerable: list[float]) -> float:
+    """Share of (answerable, unanswerable) pairs where the answerable one scores higher."""
+    pairs = [(a > u) + 0.5 * (a == u) for a in answerable for u in unanswerable]
+    return sum(pairs) / len(pairs) if pairs else float("nan")
 
-    answerable, unanswerable = [], []
-    for line in Path(args.questions).read_text(encoding="utf-8").splitlines():
-        q = json.loads(line)
-        (answerable if q["gold"] else unanswerable).append(q["question"])
-    rnd = random.Random(7)
-    recent = [e for e in index.entries.values() if e.day.year >= 2023]
-    for entry in rnd.sample(recent, min(args.titles, len(recent))):
-        answerable.append(f"What did the digest say about {entry.title.split(':')[-1].strip().lower()}?")
-    unanswerable += [f"Which paper is about {topic}?" for topic in OFF_TOPIC]
 
-    a = sorted(s for s in (score(index, q) for q in answerable) if s)
-    u = sorted(s for s in (score(index, q) for q in unanswerable) if s)
-    print(f"{len(index.entries)} entries; {len(a)} answerable, {len(u)} unanswerable scored")
-    print("lowest answerable evidence :", [round(e, 2) for e, _ in a[:5]])
-    print("highest unanswerable       :", [round(e, 2) for e, _ in u[-5:]])
-    for threshold in (0.40, 0.45, 0.50, 0.55, 0.60):
+@click.command()
+@click.option("--questions", "files", multiple=True, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--index", "index_dir", default=str(REPO / "benchmarks" / "out" / "index"), show_default=True)
+def main(files: tuple[Path, ...], index_dir: str) -> None:
+    """Score every question and print the two groups, their margin and the error counts."""
+    index = get_index(load_settings(index_dir=index_dir), build_if_empty=False)
+    groups: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            q = json.loads(line)
+            scored = score(index, q["question"])
+            if scored is not None:
+                groups[bool(q["gold"])].append(scored)
+    a, u = sorted(groups[True]), sorted(groups[False])
+    a_ev, u_ev = [e for e, _ in a], [e for e, _ in u]
+    print(f"{len(index.entries)} entries; {len(a)} answerable, {len(u)} unanswerable questions scored")
+    print("lowest answerable evidence  :", [round(e, 2) for e in a_ev[:5]])
+    print("highest unanswerable        :", [round(e, 2) for e in u_ev[-5:]])
+    if a_ev and u_ev:
+        print(f"margin (lowest answerable - highest unanswerable): {a_ev[0] - u_ev[-1]:+.2f}; AUC {auc(a_ev, u_ev):.3f}")
+    for threshold in THRESHOLDS:
         fa = sum(e < threshold or d < MIN_DENSE for e, d in a)
         fu = sum(e >= threshold and d >= MIN_DENSE for e, d in u)
         mark = "  <- MIN_EVIDENCE" if abs(threshold - MIN_EVIDENCE) < 1e-9 else ""
-        print(f"threshold {threshold:.2f}: false abstentions {fa}/{len(a)}, false answers {fu}/{len(u)}{mark}")
+        print(f"threshold {threshold:.2f}: false abstentions {fa}/{len(a)} ({fa / max(len(a), 1):.1%}), "
+              f"false answers {fu}/{len(u)} (abstention {1 - fu / max(len(u), 1):.1%}){mark}")
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.conversation import MARKER, Conversation, FollowUp, History, read_follow_up, read_history
 from rag.digest import Entry
 from rag.index import Index
-from rag.question import COMPARE, Filters, answer_language
+from rag.question import Filters, answer_language
 from rag.retrieve import Hit, Retrieved, search_index
+from rag.topics import on_topic, topic_tags
 
 # Evidence = the top entry's cosine similarity + the share of the question's rare-word weight
 # it contains (both scale-free, unlike BM25); below MIN_EVIDENCE, or with a top entry not even
@@ -30,10 +31,12 @@ MIN_EVIDENCE = 0.50
 MIN_DENSE = 0.15
 MAX_LISTED = 40
 # A lookup cites a second entry only when its fused score is this close to the first's.
-TIE = 0.97
+TIE = 0.99
 # "Which papers ..." cites every entry whose evidence reaches this share of the best one's
 # (and MIN_EVIDENCE), at most MAX_LISTED.
 MANY_RATIO = 0.85
+# "Which papers ...": how many ranked entries the topic's tags are looked for among.
+MANY_K = 200
 
 LIST, MANY, COMPARISON, ONE = "list", "many", "compare", "one"
 
@@ -91,6 +94,8 @@ class Prepared:
     sides: tuple[str, ...] = ()  # a comparison's two described papers (Understanding.parts)
     side_hits: tuple[list[Hit], ...] = ()  # each side's own ranking
     pinned: bool = False       # a follow-up about these very entries: answered, never abstained
+    topic_tags: tuple[str, ...] = ()  # "which papers ...": the tags standing for the topic
+    topic_total: int = 0       # how many entries carry them under the filters (the list may stop short)
     hidden_by: Filters | None = None  # filters that hid the evidence; `hits` are from outside them
     state: Conversation = field(default_factory=Conversation)
 
@@ -128,7 +133,7 @@ def _shape(found: Retrieved, question: str, follow: FollowUp) -> str:
     u = found.understanding
     if u.listing and not follow.pinned:
         return LIST
-    if found.sides or (len(u.filters.days) > 1 and COMPARE.search(question)):
+    if found.sides or len(u.filters.days) > 1:
         return COMPARISON
     if u.many or (follow.entries and not follow.pinned):
         return MANY
@@ -162,9 +167,15 @@ def prepare(
     follow = _follow_up(index, question, history, settings)
     if follow.entries:
         filters = replace(filters or Filters(), ids=tuple(e.id for e in follow.entries))
-    found = search_index(index, follow.question, k=max(k, MAX_LISTED), filters=filters)
+    found = search_index(index, follow.question, k=max(k, MAX_LISTED), filters=filters, k_many=MANY_K)
     shape = _shape(found, question, follow)
-    hits = found.hits
+    hits, tags, total = found.hits, (), 0
+    if shape == MANY and not follow.entries:
+        tags = topic_tags(index.view(), found.understanding, hits)
+        if tags:
+            hits = on_topic(index.view(), found.understanding, hits, tags)
+            total = sum(1 for h in hits if set(tags) & set(h.entry.tags))
+        hits = hits[: MAX_LISTED + k]
     if follow.order:
         hits = sorted(hits, key=lambda h: h.entry.day, reverse=follow.order == "newest")
     if shape == ONE or shape == COMPARISON:
@@ -172,8 +183,9 @@ def prepare(
     prep = Prepared(
         question=question, standalone=follow.question, lang=lang or answer_language(question),
         filters=found.understanding.filters, hits=hits, shape=shape,
-        weak=shape != LIST and not follow.pinned and is_weak(hits), sides=found.understanding.parts,
-        side_hits=found.sides, pinned=follow.pinned, state=follow.state,
+        # A topic the digest's tags stand for is answered by them, however short the question.
+        weak=shape != LIST and not follow.pinned and not tags and is_weak(hits), sides=found.understanding.parts,
+        side_hits=found.sides, pinned=follow.pinned, topic_tags=tags, topic_total=total, state=follow.state,
     )
     return outside_filters(index, prep, k) if prep.weak and _hides(prep.filters) else prep
 
@@ -189,7 +201,7 @@ def outside_filters(index: Index, prep: Prepared, k: int) -> Prepared:
     found = search_index(index, prep.standalone, k=k, filters=Filters())
     if is_weak(found.hits):
         return prep
-    return replace(prep, hits=found.hits, hidden_by=prep.filters, shape=ONE, side_hits=())
+    return replace(prep, hits=found.hits, hidden_by=prep.filters, shape=ONE, side_hits=(), weak=False)
 
 
 def with_translation(index: Index, settings: Settings, prep: Prepared, k: int) -> Prepared:
@@ -217,6 +229,9 @@ def cited_hits(prep: Prepared) -> list[Hit]:
         return hits[:1]
     if prep.shape == LIST:
         return hits[:MAX_LISTED]
+    if prep.shape == MANY and prep.topic_tags:
+        wanted = set(prep.topic_tags)
+        return [h for h in hits if wanted & set(h.entry.tags)][:MAX_LISTED]
     if prep.shape == MANY:
         floor = max(MIN_EVIDENCE, MANY_RATIO * evidence(hits[0]))
         return [h for h in hits[:MAX_LISTED] if evidence(h) >= floor] or hits[:1]

@@ -28,11 +28,11 @@ _PHRASES = {
         "lead_one": 'The digest covers this in "{title}" ({day}) [{n}].',
         "lead_pinned": '"{title}" ({day}) [{n}]:',
         "lead_many": "The digest has {count} relevant entries: {items}.",
-        "many_head": "The digest has {count} entries on this{where}, most relevant first:",
+        "many_head": "The digest has {count} entries on this{where}, most relevant first{more}:",
         "author": "The digest's author: ",
         "paper": "The paper: ",
-        "list_head": "{count} entries match{more}:",
-        "list_more": " (showing the first {shown})",
+        "list_head": "{count} entries match (newest first{more}):",
+        "list_more": ", showing the first {shown}",
         "none": "No entries in the digest match those filters.",
         "abstain": "The digest does not seem to cover this.",
         "closest": "Closest in the digest: {items}.",
@@ -43,11 +43,11 @@ _PHRASES = {
         "lead_one": '다이제스트에서는 {day}의 "{title}" [{n}]에서 다룹니다.',
         "lead_pinned": '{day}의 "{title}" [{n}]:',
         "lead_many": "다이제스트에서 관련 항목 {count}개를 찾았습니다: {items}.",
-        "many_head": "다이제스트에{where} 관련 항목이 {count}개 있습니다 (관련도 순):",
+        "many_head": "다이제스트에{where} 관련 항목이 {count}개 있습니다 (관련도 순{more}):",
         "author": "다이제스트 작성자: ",
         "paper": "논문 초록: ",
-        "list_head": "조건에 맞는 항목이 {count}개 있습니다{more}:",
-        "list_more": " (처음 {shown}개 표시)",
+        "list_head": "조건에 맞는 항목이 {count}개 있습니다 (최신순{more}):",
+        "list_more": ", 처음 {shown}개 표시",
         "none": "그 조건에 맞는 다이제스트 항목이 없습니다.",
         "abstain": "다이제스트에서 이 질문을 다룬 항목을 찾지 못했습니다.",
         "closest": "다이제스트에서 가장 가까운 항목: {items}.",
@@ -133,7 +133,9 @@ def _many(prep: Prepared, chosen: list[Hit], number: dict[str, int]) -> str:
     """Every entry with enough evidence, each with its [n] and a one-line reason."""
     p = _PHRASES[prep.lang]
     where = describe_filters(prep.filters) if not prep.filters.ids else ""
-    lines = [p["many_head"].format(count=len(chosen), where=p["where"].format(where=where) if where else "")]
+    count = max(prep.topic_total, len(chosen))
+    more = p["list_more"].format(shown=len(chosen)) if count > len(chosen) else ""
+    lines = [p["many_head"].format(count=count, where=p["where"].format(where=where) if where else "", more=more)]
     for hit in chosen:
         e = hit.entry
         why = reason(e, prep.lang)

@@ -512,7 +512,7 @@ class IndexView:
         if filters.tags:
             tagged = np.zeros(len(days), dtype=bool)
             for tag in filters.tags:
-                tagged |= self._tag_rows(tag)
+                tagged |= self.tag_rows(tag)
             mask &= tagged
         if filters.ids:
             chosen = np.zeros(len(days), dtype=bool)
@@ -521,7 +521,8 @@ class IndexView:
             mask &= chosen
         return mask
 
-    def _tag_rows(self, tag: str) -> np.ndarray:
+    def tag_rows(self, tag: str) -> np.ndarray:
+        """Boolean mask over the lexical index's rows: entries carrying the tag (cached)."""
         rows = self.tag_masks.get(tag)
         if rows is None:
             entries, ids = self.entries, self.lexical.entry_ids

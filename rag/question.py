@@ -97,7 +97,7 @@ def answer_language(text: str) -> str:
     return detect_language(text)
 
 
-def _tag_key(tag: str) -> str:
+def tag_key(tag: str) -> str:
     """One spelling for a tag's variants: "efficient-training" and "efficient_training" meet."""
     return re.sub(r"[\s_\-]+", "", tag.casefold())
 
@@ -151,7 +151,7 @@ def _trie_pattern(words: list[str]) -> str:
 def _tag_patterns(known: frozenset[str]) -> _TagPatterns | None:
     """One alternation of every tag variant, compiled into the cue patterns (per tag set)."""
     spellings = _tag_spellings(known)
-    tags_of = {v.casefold(): spellings[_tag_key(tag)] for tag in known for v in _tag_variants(tag)}
+    tags_of = {v.casefold(): spellings[tag_key(tag)] for tag in known for v in _tag_variants(tag)}
     if not tags_of:
         return None
     alt = _trie_pattern(sorted(tags_of))
@@ -174,7 +174,7 @@ def _tag_spellings(known: frozenset[str]) -> dict[str, tuple[str, ...]]:
     """Tags by their one spelling (_tag_key)."""
     by_key: dict[str, list[str]] = {}
     for tag in sorted(known):
-        by_key.setdefault(_tag_key(tag), []).append(tag)
+        by_key.setdefault(tag_key(tag), []).append(tag)
     return {key: tuple(tags) for key, tags in by_key.items()}
 
 
@@ -199,8 +199,8 @@ def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str], papers_
     rest = text
     for m in list(_TAG.finditer(text)):
         tag = m[1].lower()
-        if _tag_key(tag) in spellings or not known:
-            tags.extend(t for t in spellings.get(_tag_key(tag), (tag,)) if t not in tags)
+        if tag_key(tag) in spellings or not known:
+            tags.extend(t for t in spellings.get(tag_key(tag), (tag,)) if t not in tags)
             rest = rest.replace(m[0], " ", 1)
     # The alternation of every tag variant is slow to scan (0.3 ms): only a question with a
     # cue word and a tag's name in it gets there.
@@ -265,6 +265,9 @@ _SIDE_BREAKS = [
     # "with a"/"to an" more often goes on describing one paper ("the LLM with a memory pool").
     re.compile(r"\s+(?:with|to|against)\s+(?=an?\b)", re.I),
     re.compile(r",\s*그리고\s+"),
+    # Two papers named, not described: "Compare Emu3 and CogVideoX", "How do IneqMath and
+    # Kimina-Prover differ", "NVILA vs Emu2".
+    re.compile(r"\s+(?:and|versus|vs\.?)\s+(?=[A-Z0-9][\w\-.]*[A-Z0-9])"),
 ]
 _MIN_SIDE_CHARS = 8
 # Where a long description changes clause: punctuation, or (found by Kiwi, see
@@ -278,9 +281,10 @@ _MIN_CLAUSE_CHARS = 12
 # ("which papers ...", "논문들", "관련 논문", "모두"), or "list"/"any". One-paper questions
 # ("Which paper ...", "...한 논문은?") have none of these.
 _MANY = re.compile(
-    r"\b(?:papers|entries|works|studies|articles|methods|approaches|models)\b(?!\s+(?:that|which)\s+(?:is|was)\b)"
-    r"|\b(?:list|any|all)\b"
-    r"|논문들|연구들|항목들|것들|방법들|모델들|관련\s*논문|관련\s*연구|모두|전부|목록|다\s*알려",
+    r"\b(?:which|what|list|all|any|show|find|name)\b(?:\s+(?!(?:from|of|in|on|with|by|and)\b)[\w#\-()]+){0,3}?"
+    r"\s+(?:papers|entries|articles)\b"
+    r"|^\s*list\b|\bpapers\s+(?:on|about|that|which|from|in|dealing|studying)\b"
+    r"|논문들|연구들|항목들|것들|관련\s*(?:논문|연구)|목록|(?:모두|전부|다)\s*(?:알려|보여|찾아|정리|나열)|정리해",
     re.I,
 )
 
@@ -297,9 +301,14 @@ def comparison_sides(topic: str) -> tuple[str, ...]:
     for brk in _SIDE_BREAKS:
         for m in brk.finditer(topic):
             before, after = topic[: m.start()].strip(), topic[m.end():].strip()
-            if _bracket_depth(before) == 0 and min(len(before), len(after)) >= _MIN_SIDE_CHARS:
+            if _bracket_depth(before) == 0 and _a_side(before) and _a_side(after):
                 return before, after
     return ()
+
+
+def _a_side(text: str) -> bool:
+    """Whether a piece can stand as one side: a description, or a name ("MDETR", "Emu3")."""
+    return len(text) >= _MIN_SIDE_CHARS or bool(re.search(r"[A-Z][\w\-]*[A-Z0-9]|[A-Za-z]+\d", text))
 
 
 def _bracket_depth(text: str) -> int:

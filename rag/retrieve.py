@@ -191,8 +191,10 @@ class Retrieved:
 
 def search_index(
     index: Index, question: str, k: int = 10, filters: Filters | None = None, translation: str | None = None,
+    k_many: int | None = None,
 ) -> Retrieved:
-    """The k best entries for a question (all matching entries for a pure filter question).
+    """The k best entries for a question (all matching entries for a pure filter question;
+    the k_many best, when given, for a question asking for every entry on a topic).
 
     A comparison of two described papers is searched whole and side by side, and a question
     given with its translation (`rag.llm.translate`) is searched in both languages; the lists
@@ -203,6 +205,8 @@ def search_index(
     u = understand_question(view, question, filters)
     if u.listing:
         return Retrieved(u, listing(view, u.filters))
+    if k_many and u.many:
+        k = max(k, k_many)
     # Each side of a comparison searches under the days it names (none: no day filter).
     side_filters = [replace(u.filters, days=days) for days in u.part_days] or [u.filters] * len(u.parts)
     searches = list(zip(u.parts, side_filters))
