@@ -183,8 +183,11 @@ def prepare(
     prep = Prepared(
         question=question, standalone=follow.question, lang=lang or answer_language(question),
         filters=found.understanding.filters, hits=hits, shape=shape,
-        # A topic the digest's tags stand for is answered by them, however short the question.
-        weak=shape != LIST and not follow.pinned and not tags and is_weak(hits), sides=found.understanding.parts,
+        # A topic the digest's tags stand for is answered by them, however short the question;
+        # a comparison, when either side has its paper.
+        weak=shape != LIST and not follow.pinned and not tags and is_weak(hits)
+        and all(is_weak(side) for side in found.sides),
+        sides=found.understanding.parts,
         side_hits=found.sides, pinned=follow.pinned, topic_tags=tags, topic_total=total, state=follow.state,
     )
     return outside_filters(index, prep, k) if prep.weak and _hides(prep.filters) else prep

@@ -218,10 +218,14 @@ class LexicalIndex:
         """Row of an entry in this index."""
         return self._position[entry_id]
 
+    def df(self, token: str) -> int:
+        """How many entries hold the token."""
+        return self._df.get(token, 0)
+
     def idf(self, token: str) -> float:
         """Inverse document frequency over entries; a word no entry has is maximally rare."""
         n = len(self.entry_ids)
-        df = self._df.get(token, 0)
+        df = self.df(token)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def idf_sum(self, query_tokens: list[str]) -> float:

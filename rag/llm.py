@@ -35,6 +35,16 @@ LANGUAGE_RULE = {
 }
 
 
+# What the answer should look like, by the question's shape (rag.answer.Prepared.shape).
+SHAPE_RULE = {
+    "many": "The question asks for every paper on its topic: list each source on that topic, most relevant first, "
+            "one line each with its [n] and why it belongs. ",
+    "compare": "The question compares papers: describe each one with its [n], then how they differ. ",
+    "one": "The question asks for one paper: answer from the best-matching source; cite a second only if it is "
+           "equally relevant. ",
+}
+
+
 class LLMError(RuntimeError):
     """The language model endpoint failed; the message is safe to show (no keys)."""
 
@@ -66,7 +76,7 @@ def build_messages(prep: "Prepared") -> list[BaseMessage]:
         f"<sources>\n{format_sources(prep)}\n</sources>\n\n"
         # JSON-quoted like the sources, so a question cannot close the tag and speak as us.
         f"<question>\n{quote(prep.standalone)}\n</question>\n\n"
-        f"{LANGUAGE_RULE[prep.lang]} Cite sources as [n]."
+        f"{SHAPE_RULE.get(prep.shape, '')}{LANGUAGE_RULE[prep.lang]} Cite sources as [n]."
     )
     return [SystemMessage(content=SYSTEM_PROMPT), HumanMessage(content=body)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -10,7 +11,7 @@ from itertools import zip_longest
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from rag.digest import Entry
+from rag.digest import Entry, normalize_title
 from rag.index import Index, IndexView
 from rag.lexical import tokenize_query
 from rag.question import Filters, Understanding, clauses, understand
@@ -217,7 +218,28 @@ def search_index(
     if not searches:
         return Retrieved(u, whole)
     others = [hybrid(view, index.embedder, replace(u, topic=topic, filters=f), k) for topic, f in searches]
+    # A side that names its paper ("Compare MDETR and ...") ranks the entry titled so first.
+    others[: len(u.parts)] = [named_first(view, side, hits) for side, hits in zip(u.parts, others)]
     return Retrieved(u, interleaved([whole, *others], k), sides=tuple(others[: len(u.parts)]))
+
+
+# A coined name: mixed case, all capitals or letters with digits ("MDETR", "CogVideoX", "Emu3").
+_NAME = re.compile(r"(?<![\w-])(?:[A-Za-z]*[A-Z][a-z]*[A-Z][\w\-]*|[A-Z]{2,}[\w\-]*|[A-Za-z]+-?\d[\w\-]*)(?![\w-])")
+# A name counts only when at most this many entries hold it (not "LLM", "GAN", "RL").
+RARE_NAME_ENTRIES = 3
+
+
+def named_first(view: IndexView, text: str, hits: list[Hit]) -> list[Hit]:
+    """The hits whose title holds a rare name the text gives, first (otherwise in order)."""
+    # "Kimina-Prover" and "PLATO-2" are names; "CLIP-style" is not: the first part must be rare.
+    names = {
+        normalize_title(n) for n in _NAME.findall(text)
+        if all(0 < view.lexical.df(t) <= RARE_NAME_ENTRIES for t in tokenize_query(n.split("-")[0]))
+    }
+    if not names:
+        return hits
+    titled = [h for h in hits if any(f" {n} " in f" {normalize_title(h.entry.title)} " for n in names)]
+    return titled + [h for h in hits if h not in titled]
 
 
 def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:

@@ -251,3 +251,31 @@ def test_a_failed_rewrite_carries_the_earlier_question_forward(llm, llm_settings
     assert len(llm.requests) == 3
     assert a.standalone == f"{EARLIER} {FOLLOW_UP}"
     assert not a.notice and a.text == CITED
+
+
+def test_the_condense_step_gets_the_last_answers_entries_and_the_rules_keep_the_one_pointed_at(
+        llm, llm_settings, seed_settings):
+    listing = rag.answer("2025년 5월 20일 #rl 논문 목록", settings=seed_settings)  # offline: no request
+    second = listing.citations[1].entry
+    rewritten = f"What did the digest author think of {second.title}?"
+    llm.script(Reply.stream(rewritten), Reply.stream("번역"), Reply.stream("The author liked it [1]."))
+    a = rag.answer("what did the author think of the second one?", history=[(listing.question, listing)],
+                   settings=llm_settings)
+    condense, _, answer = llm.requests
+    assert "<last_answer_entries>" in condense.message("user")
+    assert json.dumps(second.title, ensure_ascii=False) in condense.message("user")
+    assert a.standalone == rewritten
+    # The rules, not the model's wording, decide which entry is the source.
+    assert [h.entry for h in a.contexts] == [second]
+    assert [c.entry for c in a.citations] == [second]
+    assert '"n": 2' not in answer.message("user")
+
+
+def test_a_which_papers_question_asks_the_model_for_every_source_on_the_topic(llm, llm_settings, seed_entries):
+    llm.script(Reply.stream("reward models"), Reply.stream("WorldPM [1], J1 [2], ThinkPRM [3]."))
+    rag.answer("Which papers were about reward models?", settings=llm_settings)
+    user = llm.requests[1].message("user")
+    assert "every paper on its topic" in user
+    for entry in seed_entries:
+        if "reward-model" in entry.tags:
+            assert json.dumps(entry.title, ensure_ascii=False) in user
