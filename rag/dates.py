@@ -16,6 +16,7 @@ from datetime import date
 
 from rag import date_words as W
 from rag.date_words import DAY, Mod, Range, Within
+
 _PHRASE = "|".join(p.replace("'", "['’]").replace(" ", r"\s+") for p in sorted(W.PHRASES, key=len, reverse=True))
 _TOKEN = re.compile(
     rf"(?i:{_PHRASE})(?![A-Za-z])|['’]\d\d(?!\d)|\d+(?:(?:st|nd|rd|th)(?![A-Za-z]))?|[A-Za-z]+(?:['’]s(?![A-Za-z]))?|[가-힣]+|\S"
@@ -335,8 +336,7 @@ class _Reader:
             fits = lambda r: r[0] >= after if after else r[1] < self.newest if p.ended else r[0] <= (by or self.newest)  # noqa: E731
             r = next((r for y in (self.years if after else reversed(self.years)) if (r := _in(p.within, y)) and fits(r)), None)
         r = _in(lambda _: p.shift(r), 0) if r and p.shift else r
-        if r and p.clip and r[0] <= self.newest:
-            r = r[0], min(r[1], self.newest)
+        r = (r[0], min(r[1], self.newest)) if r and p.clip and r[0] <= self.newest else r  # "this week": up to now
         return r if r and r[0] <= r[1] else None
 
     def resolve(self, p: _Point, lent: int | None) -> Range | None:
