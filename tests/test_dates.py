@@ -232,3 +232,23 @@ def test_a_year_before_a_paper_noun_is_that_year(text, year):
 def test_between_a_later_and_an_earlier_year_spans_both_years():
     ranges, _ = parse_days("the difference between the 2025 Mamba paper and the 2024 Mamba paper", DAYS)
     assert ranges == [(date(2024, 1, 1), date(2025, 12, 31))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["파인튜닝의 수혜를 봄.", "직접 해봄", "this may be because of tokenization", "apply each of the 2027 rules",
+     "속도는 1/2 ~ 1/3 정도", "released months ago", "I wonder what comes at last day", "(2023-2024)"],
+)
+def test_look_alikes_the_corpus_guard_found_stay_topic_words(text):
+    ranges, _ = parse_days(text, DAYS)
+    assert ranges == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("2023~2024년 논문", (date(2023, 1, 1), date(2024, 12, 31))), ("9~10월 논문", (date(2024, 9, 1), date(2024, 10, 31))),
+     ("5월 두 번째 주", (date(2025, 5, 8), date(2025, 5, 14))), ("H1 2025", (date(2025, 1, 1), date(2025, 6, 30)))],
+)
+def test_spans_and_parts_the_old_reader_also_read(text, expected):
+    ranges, _ = parse_days(text, DAYS)
+    assert ranges == [expected]
