@@ -81,7 +81,7 @@ DIGEST_WORDS = {"논문", "다이제스트", "paper", "papers", "entries", "dige
 PHRASES = {"new year's day", "new year's eve", "new year's", "christmas eve", "christmas day", "valentine's day", "most recent",
            "or later", "and later", "크리스마스 이브", "설 연휴", "새해 첫날", "가장 최근", "두 번째", "세 번째", "네 번째", "다섯 번째"}
 # Korean particles that say nothing to the grammar, dropped ("5월에" is 5월), and other pieces it reads.
-KO_QUIET = set("에 은 는 이 가 을 를 도 만 로 으로 쯤 경 동안 간 중 께 엔 에는 무렵 즈음 당일".split())
+KO_QUIET = set("에 은 는 이 가 을 를 도 만 로 으로 쯤 경 동안 간 중 께 엔 에는 무렵 즈음 당일 자 자의".split())
 KO_OTHER = set("년도 월 다음 전날 이튿날 사이 연휴 의 분기 주차 째".split())
 
 

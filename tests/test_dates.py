@@ -252,3 +252,9 @@ def test_look_alikes_the_corpus_guard_found_stay_topic_words(text):
 def test_spans_and_parts_the_old_reader_also_read(text, expected):
     ranges, _ = parse_days(text, DAYS)
     assert ranges == [expected]
+
+
+def test_a_korean_day_written_with_ja_is_that_day():
+    # "17일자" (dated the 17th) is the day, not only its month.
+    ranges, _ = parse_days("2025년 5월 20일자 다이제스트 목록", DAYS)
+    assert ranges == [one_day(date(2025, 5, 20))]
