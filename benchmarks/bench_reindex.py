@@ -28,7 +28,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
 from rag.config import load_settings  # noqa: E402
-from rag.index import Index, reindex  # noqa: E402
+from rag.index.reader import Index
+from rag.index.reindex import reindex  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 # Later days with 5-10 entries, held back from the full build.
@@ -104,8 +105,8 @@ def main() -> None:
             }))
         full = json.loads(record.read_text())
         if args.reuse:  # as warm as after the full build: model and Kiwi loaded
-            from rag.embeddings import get_embedder
-            from rag.lexical import tokenize
+            from rag.index.embeddings import get_embedder
+            from rag.index.lexical import tokenize
 
             get_embedder(settings).embed_query("warm-up")
             tokenize("한국어 형태소 분석기 준비")

@@ -23,9 +23,9 @@ import click
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
-from rag.cli import run_reindex  # noqa: E402
+from rag.app.cli import run_reindex  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
-from rag.evaluate import BASELINE_DIR, evaluate, format_table, load_questions, percentile, rounded  # noqa: E402
+from rag.eval.evaluate import BASELINE_DIR, evaluate, format_table, load_questions, percentile, rounded  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 QUESTIONS = REPO.parent / "shared" / "eval" / "seed_questions.jsonl"
@@ -56,7 +56,7 @@ def paired_ms(settings: Settings, texts: list[str], rounds: int = PAIRED_ROUNDS)
     measured 40x slower (it re-syncs), which would flatter the ratio.
     """
     from rag import get_index
-    from rag.retrieve import search_index
+    from rag.ask.retrieve import search_index
 
     index = get_index(settings, build_if_empty=False)
     collection, embedder = index.view().collection, index.embedder

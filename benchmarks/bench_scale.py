@@ -19,7 +19,7 @@ fresh process loads it like the app does (`rag.get_index`) and times `search_ind
 questions of ../shared/eval/seed_questions.jsonl, 3 rounds, after two warm-up searches (en, ko);
 p50/p95 are over all 90 timings, and the p50 of the questions that name a day, month or tag
 (a metadata filter) is reported apart from the rest. Its RSS is read after the searches, and
-again after it builds the Gradio app (`rag.web.build_app`, not launched). One process per step
+again after it builds the Gradio app (`rag.app.web.build_app`, not launched). One process per step
 keeps each size's RSS its own. The load average is recorded beside every number: on a shared
 2-core machine it explains most of the noise.
 
@@ -183,7 +183,7 @@ def code_version() -> str:
 def worker_build(data: Path, index: Path) -> dict:
     """In a fresh process: build the index from scratch; progress on stderr."""
     from rag.config import load_settings
-    from rag.index import reindex
+    from rag.index.reindex import reindex
 
     settings = load_settings(data_dir=data, index_dir=index)
     started = time.perf_counter()
@@ -213,8 +213,8 @@ def worker_probe(index: Path) -> dict:
     """In a fresh process: load the index as the app does, time 30 searches, read RSS."""
     started = time.perf_counter()
     from rag import get_index
+    from rag.ask.retrieve import search_index
     from rag.config import load_settings
-    from rag.retrieve import search_index
 
     settings = load_settings(index_dir=index)
     idx = get_index(settings, build_if_empty=False)
@@ -243,7 +243,7 @@ def worker_probe(index: Path) -> dict:
         "rss_search_mb": round(rss_mb()), "peak_rss_search_mb": round(peak_rss_mb()),
     }
     try:
-        from rag.web import build_app
+        from rag.app.web import build_app
 
         build_app(settings)
         out["rss_app_mb"] = round(rss_mb())

@@ -3,7 +3,7 @@
     uv run python benchmarks/calibrate_abstention.py --questions FILE [--questions FILE ...] [--index DIR]
 
 For every question of the files (DESIGN section 5: gold [] marks the unanswerable ones) it
-runs the search the answer runs and scores the top hit as `rag.answer` does (evidence =
+runs the search the answer runs and scores the top hit as `rag.ask.answer` does (evidence =
 similarity + rare-word coverage, plus the MIN_DENSE floor). It prints both groups' lowest and
 highest scores, the margin between them (negative: they overlap, and by how much), the share
 of pairs the score orders right (AUC), and false abstentions / false answers per threshold.
@@ -18,9 +18,9 @@ from pathlib import Path
 import click
 
 from rag import get_index
-from rag.answer import MIN_DENSE, MIN_EVIDENCE, evidence
+from rag.ask.prepare import MIN_DENSE, MIN_EVIDENCE, evidence
+from rag.ask.retrieve import search_index
 from rag.config import load_settings
-from rag.retrieve import search_index
 
 REPO = Path(__file__).resolve().parents[1]
 THRESHOLDS = (0.40, 0.45, 0.50, 0.55, 0.60, 0.65)

@@ -1,55 +1,56 @@
 """digest-rag: ask a bilingual daily ML-paper digest, get answers that cite their entries.
 
-The public API is three calls, shared by the CLI and the web app:
+The public API, shared by the CLI, the web app and the MCP server:
 
-    from rag import answer, search, reindex
+    from rag import answer, search, reindex, understand, as_retriever
     a = answer("Which paper folds image tokens into channels?")
     a.text, a.citations, a.abstained
+
+The package reads as the flow: `digest` parses day files into `model.Entry`; `index/` chunks,
+embeds and stores them (reindex) and reads the committed state back (reader); `ask/` reads a
+question, retrieves and writes the answer; `app/` is the CLI and the web app; `eval/` measures.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag.answer import Answer, Citation, QuestionError, answer_question, answer_stream as _answer_stream
+from rag.ask.answer import answer_question
+from rag.ask.answer import answer_stream as _answer_stream
+from rag.ask.conversation import History
+from rag.ask.prepare import QuestionError, check_question
+from rag.ask.question import Understanding
+from rag.ask.retrieve import search_index, understand_question
 from rag.config import Settings, load_settings
-from rag.conversation import History
-from rag.digest import Entry, ParseError
-from rag.index import Index, ReindexReport, reindex as _reindex
-from rag.locks import IndexLockedError
-from rag.question import Filters
-from rag.retrieve import Hit, search_index
+from rag.digest import ParseError
+from rag.index.locks import IndexLockedError
+from rag.index.reader import Index, get_index
+from rag.index.reindex import reindex as _reindex
+from rag.model import Answer, Citation, Entry, Filters, Hit, ReindexReport
 
 __all__ = [
     "Answer", "Citation", "Entry", "Filters", "Hit", "Index", "IndexLockedError", "ParseError",
-    "QuestionError", "ReindexReport", "Settings", "answer", "answer_stream", "get_index", "reindex", "search",
+    "QuestionError", "ReindexReport", "Settings", "Understanding", "answer", "answer_stream", "get_index",
+    "reindex", "search", "understand",
 ]
 
-_indexes: dict[tuple, Index] = {}
-_lock = threading.Lock()
 
-
-def get_index(settings: Settings | None = None, build_if_empty: bool = True) -> Index:
-    """The process-wide Index for these settings, indexing the data directory if it is empty."""
-    settings = settings or load_settings()
-    key = (str(settings.index_dir), settings.chroma_url, settings.embedder, settings.collection)
-    with _lock:
-        index = _indexes.get(key)
-        if index is None:
-            if build_if_empty and not (Path(settings.index_dir) / "manifest.json").exists() and not settings.chroma_url:
-                _reindex(settings, lock_wait_s=600)
-            index = _indexes[key] = Index(settings)
-        return index
+def _index(settings: Settings | None) -> Index:
+    return get_index(settings or load_settings())
 
 
 def search(question: str, k: int = 10, filters: Filters | None = None, settings: Settings | None = None) -> list[Hit]:
     """The k entries that best answer a question, best first."""
-    from rag.answer import check_question
+    return search_index(_index(settings), check_question(question), k, filters).hits[:k]
 
-    hits = search_index(get_index(settings), check_question(question), k, filters).hits
-    return hits[:k]
+
+def understand(question: str, settings: Settings | None = None) -> Understanding:
+    """How a question is read against the index: its day ranges and tags (the filters), whether
+    it only asks for a list, and its topic; what the web app shows as chips."""
+    index = _index(settings)
+    index.refresh()
+    return understand_question(index.view(), check_question(question))
 
 
 def answer(
@@ -76,5 +77,4 @@ def answer_stream(
 def reindex(data_dir: str | Path | None = None, settings: Settings | None = None, on_progress=None) -> ReindexReport:
     """Index new and changed day files, drop removed ones; returns what changed."""
     settings = settings or load_settings()
-    report = _reindex(settings, Path(data_dir) if data_dir else None, on_progress=on_progress)
-    return report
+    return _reindex(settings, Path(data_dir) if data_dir else None, on_progress=on_progress)

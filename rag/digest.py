@@ -32,24 +32,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-__all__ = [
-    "Entry",
-    "ParseError",
-    "ParseReport",
-    "Source",
-    "find_links",
-    "has_hangul",
-    "normalize_title",
-    "parse_day_file",
-    "parse_day_text",
-    "parse_dir",
-]
+from rag.model import Entry, Source
+from rag.text import has_hangul, normalize_title
+
+__all__ = ["ParseError", "ParseReport", "day_files", "find_links", "parse_day_file", "parse_day_text", "parse_dir"]
 
 # Input bounds: a day file is a few kB; anything near these sizes is not a day file, and
 # refusing it early keeps memory and time bounded for whatever lands in the data dir.
@@ -72,41 +63,14 @@ SLUG_HASH_CHARS = 8
 ABSTRACT_MIN_CHARS = 200
 
 _DATE_RE = re.compile(r"(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일")
-# Hangul syllables, Jamo, compatibility Jamo, Jamo extended A and B.
-_HANGUL_RE = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff]")
 # URL characters of RFC 3986 except brackets and quotes, which in prose and markdown
 # ("[url](url)", "'url'") delimit a URL rather than belong to it.
 _URL_RE = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@!$&()*+,;=%]+")
 _URL_TRAILING_PUNCT = ".,;:!?*"
 _BARE_URL_RE = re.compile(r"https?://\S+")
 _SENTENCE_END_RE = re.compile(r"[.!?。][\"'”’)\]]*$")
-_NON_WORD_RE = re.compile(r"\W+")
 # Lone surrogates: what text decoded with errors="surrogateescape" carries for invalid UTF-8.
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where an entry came from."""
-
-    file: str  # path as given
-    line: int  # 1-based line of the title
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One paper of one digest day."""
-
-    id: str  # f"{day}/{slug}", + f"~{n}" for the n-th repeat of a title on that day
-    day: date
-    title: str
-    authors: tuple[str, ...]
-    abstract: str | None
-    comment_ko: str  # "" when absent; lines joined with "\n"
-    comment_en: str  # "" when absent; lines joined with "\n"
-    tags: tuple[str, ...]  # without '#', lowercased, order kept
-    links: tuple[str, ...]  # URLs of abstract and comments, in order, deduplicated
-    source: Source
 
 
 class ParseError(ValueError):
@@ -130,13 +94,6 @@ class ParseReport:
     entries: list[Entry]
     errors: list[ParseError]  # one per skipped file
     files: dict[str, list[Entry]]  # file -> its entries, for files that parsed
-
-
-def normalize_title(title: str) -> str:
-    """Casefold, NFKC, collapse non-word characters to single spaces, strip."""
-    # NFKC again after casefold: casefolding can produce sequences NFKC would fold further.
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", title).casefold())
-    return _NON_WORD_RE.sub(" ", folded).strip()
 
 
 def _title_slug(title: str) -> str:
@@ -173,11 +130,6 @@ def _trim_url(url: str) -> str:
                 break
             depth -= 1
     return url.rstrip(_URL_TRAILING_PUNCT)
-
-
-def has_hangul(text: str) -> bool:
-    """True when text contains a Hangul character."""
-    return _HANGUL_RE.search(text) is not None
 
 
 def _is_authors_line(line: str) -> bool:
@@ -374,6 +326,11 @@ def parse_day_file(path: Path) -> list[Entry]:
     return parse_day_text(text, file)
 
 
+def day_files(data_dir: Path) -> list[Path]:
+    """The day files of a data directory: every *.txt file below it, sorted by path."""
+    return sorted(p for p in Path(data_dir).rglob("*.txt") if p.is_file())
+
+
 def parse_dir(data_dir: Path) -> ParseReport:
     """Parse every *.txt under data_dir (recursively, sorted); bad files are reported and skipped."""
     data_dir = Path(data_dir)
@@ -382,8 +339,8 @@ def parse_dir(data_dir: Path) -> ParseReport:
     if not data_dir.is_dir():
         raise NotADirectoryError(f"data path is not a directory: {data_dir}")
     report = ParseReport(entries=[], errors=[], files={})
-    day_files: dict[date, str] = {}
-    for path in sorted(p for p in data_dir.rglob("*.txt") if p.is_file()):
+    files_of_day: dict[date, str] = {}
+    for path in day_files(data_dir):
         file = str(path)
         try:
             entries = parse_day_file(path)
@@ -398,12 +355,12 @@ def parse_dir(data_dir: Path) -> ParseReport:
             # Ids are day + title, so two files of one day would collide; the day file
             # format has one file per day, and which copy is newer is unknowable here.
             day = entries[0].day
-            if day in day_files:
+            if day in files_of_day:
                 report.errors.append(
-                    ParseError(file, 1, f"day {day.isoformat()} is already given by {day_files[day]}")
+                    ParseError(file, 1, f"day {day.isoformat()} is already given by {files_of_day[day]}")
                 )
                 continue
-            day_files[day] = file
+            files_of_day[day] = file
         report.files[file] = entries
         report.entries.extend(entries)
     return report

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from llm_server import FakeChatServer
+
 from rag.config import Settings, load_settings
-from rag.digest import Entry, parse_dir
-from rag.index import ReindexReport, reindex
+from rag.digest import parse_dir
+from rag.index.reindex import reindex
+from rag.model import Entry, ReindexReport
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

@@ -20,7 +20,7 @@ import traceback
 from pathlib import Path
 
 from rag.config import load_settings
-from rag.index import reindex
+from rag.index.reindex import reindex
 
 
 class _PhaseLines(logging.Handler):
@@ -42,8 +42,8 @@ def once(data: str, index: str) -> None:
 
 
 def serve(index: str) -> None:
-    from rag.embeddings import get_embedder
-    from rag.lexical import tokenize
+    from rag.index.embeddings import get_embedder
+    from rag.index.lexical import tokenize
 
     settings = load_settings(index_dir=index)
     get_embedder(settings).embed_query("warm-up")

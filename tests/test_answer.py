@@ -1,18 +1,19 @@
-"""Specification of `rag.answer` on the offline path: citations, language, abstention, follow-ups."""
+"""Specification of `rag.ask.answer` on the offline path: citations, language, abstention, follow-ups."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+from conftest import HANGUL, MARKER, entry_titled
 
 import rag
-from conftest import HANGUL, MARKER, entry_titled
-from rag import Answer, Entry, Filters
-from rag.answer import QuestionError, validate_citations
+from rag import Answer, Entry
+from rag.ask.answer import validate_citations
+from rag.ask.prepare import QuestionError
 from rag.config import MAX_QUESTION_CHARS
 from rag.digest import parse_day_text
-from rag.retrieve import Hit
+from rag.model import Hit
 
 EN_QUESTION = "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?"
 KO_QUESTION = "사전학습 데이터에서 위험한 텍스트를 버리지 않고 윤리 교육용 글로 다시 써서 학습시킨 연구는?"

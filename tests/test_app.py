@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gradio_client import Client
-
 from conftest import HANGUL, MARKER, REPO, clean_env
+from gradio_client import Client
 from servers import free_port, stop_process
 
 pytestmark = pytest.mark.slow

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SEEDS, clean_env, run_rag
-from rag.cli import main
+
+from rag.app.cli import main
 
 EN_QUESTION = "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?"
 REPORT_KEYS = {"added", "changed", "removed", "unchanged", "skipped", "errors", "seconds"}

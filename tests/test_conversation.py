@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import MARKER
 
 import rag
-from conftest import MARKER
 from rag import Answer
-from rag.cards import answer_html
-from rag.conversation import Conversation, read_follow_up, read_history
+from rag.app.cards import answer_html
+from rag.ask.conversation import Conversation, read_follow_up, read_history
 from rag.digest import parse_day_text
 
 # Invented days (not digest text), for the pure tests.

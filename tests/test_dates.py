@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from rag.dates import parse_days
+from rag.ask.dates import parse_days
 
 # The corpus's newest day is Wednesday 2025-05-21: relative phrases count back from it.
 DAYS = [date(2017, 6, 30), date(2024, 5, 20), date(2025, 4, 24), date(2025, 4, 25), date(2025, 5, 16), date(2025, 5, 20), date(2025, 5, 21)]

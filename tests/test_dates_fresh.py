@@ -25,7 +25,7 @@ from datetime import date
 
 import pytest
 
-from rag.dates import parse_days
+from rag.ask.dates import parse_days
 
 # The same corpus days as test_dates.py: newest day Wednesday 2025-05-21, first 2017-06-30.
 DAYS = [date(2017, 6, 30), date(2024, 5, 20), date(2025, 4, 24), date(2025, 4, 25), date(2025, 5, 16), date(2025, 5, 20), date(2025, 5, 21)]

@@ -11,14 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rag import digest
-from rag.digest import (
-    Entry,
-    ParseError,
-    normalize_title,
-    parse_day_file,
-    parse_day_text,
-    parse_dir,
-)
+from rag.digest import ParseError, parse_day_file, parse_day_text, parse_dir
+from rag.model import Entry
+from rag.text import normalize_title
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

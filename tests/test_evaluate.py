@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rag.baselines import (
+from rag.app.cli import main
+from rag.config import load_settings
+from rag.digest import parse_day_text
+from rag.eval.baselines import (
     Window,
     day_file_windows,
     entries_in_order,
@@ -18,10 +21,7 @@ from rag.baselines import (
     load_windows,
     overlapping,
 )
-from rag.cli import main
-from rag.config import load_settings
-from rag.digest import Entry, Source, parse_day_text
-from rag.evaluate import (
+from rag.eval.evaluate import (
     Question,
     QuestionResult,
     citation_precision,
@@ -35,6 +35,7 @@ from rag.evaluate import (
     reciprocal_rank,
     summarize,
 )
+from rag.model import Entry, Source
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -278,7 +279,7 @@ QUESTIONS = [
 @pytest.fixture(scope="module")
 def seed_index(tmp_path_factory):
     """The 33 seed entries indexed once for the module, in a tmp index dir."""
-    from rag.cli import run_reindex
+    from rag.app.cli import run_reindex
 
     index_dir = tmp_path_factory.mktemp("index")
     with pytest.MonkeyPatch.context() as mp:

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 
 import rag
 from rag import digest
-from rag.answer import QuestionError
-from rag.cli import main
+from rag.app.cli import main
+from rag.ask.prepare import QuestionError
 from rag.config import MAX_QUESTION_CHARS, Settings
-from rag.digest import Entry, ParseError, Source, parse_day_file, parse_day_text, parse_dir
+from rag.digest import ParseError, parse_day_file, parse_day_text, parse_dir
+from rag.model import Entry, Source
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -359,7 +360,7 @@ def test_a_100k_character_question_is_one_error_sentence_from_the_cli(seed_setti
 
 @pytest.fixture(scope="module")
 def app(seed_settings: Settings):
-    from rag.web import build_app
+    from rag.app.web import build_app
 
     return build_app(seed_settings)
 

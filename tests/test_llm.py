@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
-import rag
 from conftest import API_KEY, HANGUL, MARKER, entry_titled
 from llm_server import Reply
+
+import rag
 from rag import Answer
-from rag.llm import NOT_COVERED
+from rag.ask.llm import NOT_COVERED
 
 EN_QUESTION = "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?"
 KO_QUESTION = "이미지 토큰의 공간 축을 임베딩 차원으로 접어 넣어 시퀀스를 줄이는 논문은?"

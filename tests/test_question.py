@@ -8,10 +8,11 @@ from datetime import date
 import numpy as np
 import pytest
 
-from rag.lexical import LexicalIndex
-from rag.question import Filters, clauses, detect_language, parse_tags, understand
-from rag.retrieve import CLAUSE_WEIGHT, DENSE_WEIGHT, LEXICAL_WEIGHT, chroma_where, fuse, normalized, with_clauses
-from rag.vectors import ChunkVectors
+from rag.ask.question import clauses, detect_language, parse_tags, understand
+from rag.ask.retrieve import CLAUSE_WEIGHT, DENSE_WEIGHT, LEXICAL_WEIGHT, chroma_where, fuse, normalized, with_clauses
+from rag.index.lexical import LexicalIndex
+from rag.index.vectors import ChunkVectors
+from rag.model import Filters
 
 DAYS = [date(2024, 5, 20), date(2025, 4, 24), date(2025, 4, 25), date(2025, 5, 16), date(2025, 5, 20), date(2025, 5, 21)]
 TAGS = ["rl", "reasoning", "reward-model", "scaling-law", "object_detection", "lm"]

@@ -25,15 +25,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.ask.retrieve import hybrid, search_index, understand_question
 from rag.config import Settings, load_settings
-from rag.index import Index, reindex
-from rag.locks import IndexLockedError, reindex_lock
-from rag.lexical import load_token_cache
-from rag.manifest import load_manifest
-from rag.retrieve import hybrid, search_index, understand_question
-from rag.store import close_client, connect, generation_path, list_collections
-from rag.vectors import FILES as VECTOR_FILES
-from rag.vectors import load_vectors
+from rag.index.lexical import load_token_cache
+from rag.index.locks import IndexLockedError, reindex_lock
+from rag.index.manifest import load_manifest
+from rag.index.reader import Index
+from rag.index.reindex import reindex
+from rag.index.store import close_client, connect, generation_path, list_collections
+from rag.index.vectors import FILES as VECTOR_FILES
+from rag.index.vectors import load_vectors
 
 TESTS = Path(__file__).resolve().parent
 WORKER = TESTS / "reindex_worker.py"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import entry_titled
 
 import rag
-from conftest import entry_titled
 from rag import Filters, Hit
-from rag.answer import QuestionError
+from rag.ask.prepare import QuestionError
+from rag.ask.retrieve import interleaved, understand_question
 from rag.config import MAX_QUESTION_CHARS
-from rag.retrieve import interleaved, understand_question
 
 # Paraphrases: none repeats the entry's own wording; Korean ones must cross into an
 # English abstract or a Korean commentary written in other words.

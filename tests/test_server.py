@@ -11,14 +11,15 @@ import threading
 import time
 
 import pytest
-
-from rag.index import Index, REMOTE_POLL_S, reindex
-from rag.locks import IndexLockedError, server_lease
-from rag.remote_manifest import LEASE_ID, manifest_collection
-from rag.retrieve import search_index
-from rag.store import StoreUnavailableError, close_client, connect
 from conftest import SEEDS, seed_settings_for
 from servers import CHROMA, ChromaServer, free_port
+
+from rag.ask.retrieve import search_index
+from rag.index.locks import IndexLockedError, server_lease
+from rag.index.reader import REMOTE_POLL_S, Index
+from rag.index.reindex import reindex
+from rag.index.remote import LEASE_ID, manifest_collection
+from rag.index.store import StoreUnavailableError, close_client, connect
 
 pytestmark = pytest.mark.slow
 
@@ -155,7 +156,7 @@ def test_the_lease_of_a_killed_reindex_expires(indexed, server, data_dir, tmp_pa
     code = (
         "import sys, time\n"
         "from rag.config import load_settings\n"
-        "from rag.locks import server_lease\n"
+        "from rag.index.locks import server_lease\n"
         "s = load_settings(index_dir=sys.argv[1]).with_overrides(chroma_url=sys.argv[2])\n"
         "with server_lease(s, lease_s=3):\n"
         "    print('held', flush=True)\n"

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import MARKER, entry_titled
 
 import rag
-from conftest import MARKER, entry_titled
 from rag import Filters
 
 TOKEN_SHUFFLE = "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?"

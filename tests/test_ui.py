@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-
 from conftest import HANGUL, REPO, SEEDS, clean_env
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from servers import free_port, stop_process
 
 pytestmark = pytest.mark.slow

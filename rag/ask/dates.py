@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from rag import date_words as W
-from rag.date_words import DAY, Mod, Range, Within
+from rag.ask import date_words as W
+from rag.ask.date_words import DAY, Mod, Within
+from rag.model import Range
 
 _PHRASE = "|".join(p.replace("'", "['’]").replace(" ", r"\s+") for p in sorted(W.PHRASES, key=len, reverse=True))
 _TOKEN = re.compile(

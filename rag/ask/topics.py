@@ -19,9 +19,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from rag.index import IndexView
-from rag.question import Understanding, tag_key
-from rag.retrieve import Hit
+from rag.ask.question import Understanding, tag_key
+from rag.index.reader import IndexView
+from rag.model import Hit
 
 TOP = 10              # the best hits whose tags are counted
 NAMED_SHARE = 0.3     # a tag the question names: this share of the best hits must carry it

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from rag.config import Settings
-from rag.manifest import ManifestError
-from rag.vectors import FILES as VECTOR_FILES
+from rag.index.manifest import ManifestError
+from rag.index.vectors import FILES as VECTOR_FILES
 
 if TYPE_CHECKING:  # chromadb and langchain_chroma take ~1.3 s to import; a no-op reindex needs neither
     import chromadb

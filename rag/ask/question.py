@@ -1,6 +1,6 @@
 """Question understanding, rule-based: language, day constraints and tags, in Korean or English.
 
-Day constraints are read by `rag.dates`, against the corpus's days.
+Day constraints are read by `rag.ask.dates`, against the corpus's days.
 """
 
 from __future__ import annotations
@@ -11,16 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from rag.dates import Range, parse_days
-from rag.lexical import analyse_query, english_stems, tokenize_query
+from rag.ask.dates import parse_days
+from rag.index.lexical import analyse_query, english_stems, tokenize_query
+from rag.model import Filters, Range
+from rag.text import HANGUL
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 _TAG = re.compile(r"#([\w\-]+)")
 
 # What is left of a question once its dates and tags are read, when it only says "list what
-# matches": its tokens (rag.lexical: Kiwi morphemes, English stems, its stopwords dropped)
+# matches": its tokens (rag.index.lexical: Kiwi morphemes, English stems, its stopwords dropped)
 # are all among these. Korean is written as Kiwi's morphemes ("올라온" -> 올라오), English
 # as words the stemmer reduces the way the tokenizer does.
 _LIST_TOKENS_KO = set(
@@ -46,19 +47,6 @@ def _list_tokens() -> frozenset[str]:
 
 
 @dataclass(frozen=True)
-class Filters:
-    """Constraints applied to retrieval: any of the day ranges, any of the tags, and (for a
-    follow-up about an earlier answer) only these entry ids."""
-
-    days: tuple[tuple[date, date], ...] = ()
-    tags: tuple[str, ...] = ()
-    ids: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.days or self.tags or self.ids)
-
-
-@dataclass(frozen=True)
 class Understanding:
     """What the rules read from a question."""
 
@@ -78,7 +66,7 @@ class Understanding:
 
 def detect_language(text: str) -> str:
     """'ko' when Hangul carries a real share of the letters, else 'en'."""
-    hangul = len(_HANGUL.findall(text))
+    hangul = len(HANGUL.findall(text))
     latin = len(_LATIN.findall(text))
     # A Hangul syllable carries about three Latin letters' worth of text.
     return "ko" if hangul and hangul * 3 >= latin * 0.5 else "en"

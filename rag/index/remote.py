@@ -14,7 +14,7 @@ import uuid
 import zlib
 
 from rag.config import Settings
-from rag.manifest import Manifest, ManifestError, manifest_json, parse_manifest_json
+from rag.index.manifest import Manifest, ManifestError, manifest_json, parse_manifest_json
 
 HEAD_ID = "head"
 LEASE_ID = "lock"  # the reindex lease (rag/locks.py) lives beside the manifest

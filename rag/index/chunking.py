@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 
 from langchain_core.documents import Document
 
-from rag.digest import Entry
+from rag.model import Entry
+from rag.text import split_sentences
 
 # The fields an entry is embedded by, in ranking order of trust: the digest author's words
 # and the paper's words stay separate so a question about either can match it.
@@ -16,8 +16,6 @@ KINDS = ("title", "abstract", "comment_ko", "comment_en")
 
 TITLE_PREFIX_CHARS = 300
 
-# Korean sentences often end "...군요." with no space before the next one; the period stays.
-_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|(?<=[다요죠음함됨군네]\.)\s*|\n+")
 
 
 def _norm_ws(text: str | None) -> str:
@@ -37,11 +35,6 @@ def entry_hash(entry: Entry) -> str:
     }
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split Korean or English prose into sentences (good enough to pack windows and quote)."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
 def windows(text: str, max_chars: int, overlap: int) -> list[str]:

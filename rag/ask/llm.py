@@ -12,8 +12,8 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from rag.config import Settings
 
 if TYPE_CHECKING:
-    from rag.answer import Prepared
-    from rag.conversation import Conversation
+    from rag.ask.conversation import Conversation
+    from rag.ask.prepare import Prepared
 
 NOT_COVERED = "NOT_IN_DIGEST"
 
@@ -35,7 +35,7 @@ LANGUAGE_RULE = {
 }
 
 
-# What the answer should look like, by the question's shape (rag.answer.Prepared.shape).
+# What the answer should look like, by the question's shape (rag.ask.answer.Prepared.shape).
 SHAPE_RULE = {
     "many": "The question asks for every paper on its topic: list each source on that topic, most relevant first, "
             "one line each with its [n] and why it belongs. ",

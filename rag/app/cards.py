@@ -9,12 +9,9 @@ from __future__ import annotations
 import html
 import re
 
-from rag.answer import Answer
-from rag.digest import Entry
-from rag.question import Filters
-from rag.retrieve import Hit
+from rag.model import Answer, Entry, Filters, Hit
+from rag.text import MARKER
 
-_MARKER = re.compile(r"\[(\d{1,3})\]")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 LONG_AUTHORS = 6
 
@@ -54,7 +51,7 @@ def answer_html(text: str) -> str:
     (a way for injected text to leak the conversation): its "![" is escaped too.
     """
     escaped = html.escape(text).replace("![", "!\\[")
-    return _MARKER.sub(lambda m: f'<a class="cite" href="#src-{m[1]}">[{m[1]}]</a>', escaped)
+    return MARKER.sub(lambda m: f'<a class="cite" href="#src-{m[1]}">[{m[1]}]</a>', escaped)
 
 
 def entry_card(entry: Entry, n: int | None = None, labels: dict[str, str] | None = None) -> str:

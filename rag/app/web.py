@@ -10,14 +10,17 @@ from datetime import date, datetime
 import gradio as gr
 import pandas as pd
 
-from rag.answer import Answer, QuestionError
-from rag.cards import CSS, answer_html, filter_chips, hits_html, sources_html
+from rag.app.cards import CSS, answer_html, filter_chips, hits_html, sources_html
+from rag.ask.answer import answer_question, answer_stream
+from rag.ask.prepare import QuestionError
+from rag.ask.retrieve import listing, similar, weekly_counts
 from rag.config import MAX_QUESTION_CHARS, Settings
-from rag.index import Index, reindex
-from rag.locks import IndexLockedError
-from rag.store import StoreUnavailableError
-from rag.question import Filters
-from rag.retrieve import listing, similar, weekly_counts
+from rag.index.locks import IndexLockedError
+from rag.index.reader import Index, get_index
+from rag.index.reindex import reindex
+from rag.index.store import StoreUnavailableError
+from rag.model import Answer, Filters
+from rag.progress import run_reindex
 
 EXAMPLES = [
     "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?",
@@ -118,8 +121,6 @@ def tag_choices(index: Index) -> list[str]:
 
 def build_app(settings: Settings) -> gr.Blocks:
     """The Blocks app over the index in `settings`."""
-    from rag import answer, answer_stream, get_index
-
     index = get_index(settings)
     reindex_guard = threading.Lock()
 
@@ -136,7 +137,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         chips = filter_chips(filters)
         text = ""
         try:
-            for item in answer_stream(message, history=prior, filters=filters, settings=settings,
+            for item in answer_stream(index, settings, message, history=prior, filters=filters,
                                       lang=None if lang == "auto" else lang):
                 if isinstance(item, Answer):
                     notice = f'<p class="notice">{html.escape(item.notice)}</p>' if item.notice else ""
@@ -153,7 +154,7 @@ def build_app(settings: Settings) -> gr.Blocks:
     def ask_api(question: str) -> dict:
         """One-shot answer for API clients (gradio_client): the `rag ask --json` shape."""
         try:
-            return answer(question, settings=settings).to_dict()
+            return answer_question(index, settings, question).to_dict()
         except (QuestionError, StoreUnavailableError) as err:
             raise gr.Error(str(err)) from err
 
@@ -267,8 +268,6 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs) -> None:
 
 def serve(settings: Settings) -> None:
     """Index the data folder (only what changed), then serve on settings.host:settings.port."""
-    from rag.cli import run_reindex
-
     try:
         report = run_reindex(settings)
     except StoreUnavailableError as err:

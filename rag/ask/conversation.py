@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from rag.digest import Entry, normalize_title
+from rag.model import Entry
+from rag.text import MARKER, normalize_title
 
 History = Sequence[Any]
 
-MARKER = re.compile(r"\[(\d{1,3})\]")
 _TAGS = re.compile(r"<[^>]+>")
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 

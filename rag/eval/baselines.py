@@ -24,7 +24,8 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from rag.digest import Entry, ParseError, parse_day_file
+from rag.digest import ParseError, day_files, parse_day_file
+from rag.model import Entry
 
 WINDOW_CHARS = 1000
 WINDOW_OVERLAP = 200
@@ -122,7 +123,7 @@ def load_windows(data_dir: Path) -> WindowCorpus:
     digest = hashlib.sha256(f"v{BASELINE_VERSION}/{WINDOW_CHARS}/{WINDOW_OVERLAP}".encode())
     windows: list[Window] = []
     skipped: list[str] = []
-    for path in sorted(data_dir.rglob("*.txt")):
+    for path in day_files(data_dir):
         rel = path.relative_to(data_dir).as_posix()
         raw = path.read_bytes()
         digest.update(f"\0{rel}\0".encode() + hashlib.sha256(raw).digest())

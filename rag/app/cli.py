@@ -9,18 +9,19 @@ from functools import wraps
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from rag.config import Settings, load_settings
+from rag.progress import run_reindex
+
 
 # Exceptions that mean "the user asked for something impossible": one sentence, no traceback.
 def _user_errors() -> tuple[type[BaseException], ...]:
-    from rag.answer import QuestionError
+    from rag.ask.llm import LLMError
+    from rag.ask.prepare import QuestionError
     from rag.digest import ParseError
-    from rag.locks import IndexLockedError
-    from rag.llm import LLMError
-    from rag.manifest import ManifestError
-    from rag.store import StoreUnavailableError
+    from rag.index.locks import IndexLockedError
+    from rag.index.manifest import ManifestError
+    from rag.index.store import StoreUnavailableError
 
     return (QuestionError, ParseError, IndexLockedError, LLMError, StoreUnavailableError, ManifestError,
             FileNotFoundError, NotADirectoryError, ValueError)
@@ -44,34 +45,6 @@ def _settings(data: str | None = None, index: str | None = None) -> Settings:
 
 def _emit(obj: object) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
-
-
-def progress_bar(desc: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A tqdm bar on stderr driven by (done, total) callbacks, and its closer."""
-    bar: dict[str, tqdm] = {}
-
-    def update(done: int, total: int) -> None:
-        if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=desc, unit="chunk", file=sys.stderr, disable=total == 0)
-        bar["bar"].n = done
-        bar["bar"].refresh()
-
-    def close() -> None:
-        if "bar" in bar:
-            bar["bar"].close()
-
-    return update, close
-
-
-def run_reindex(settings: Settings, data_dir: Path | None = None):
-    """Reindex with a progress bar on stderr (shared by `reindex`, `eval` and `serve`)."""
-    from rag.index import reindex
-
-    update, close = progress_bar("Embedding")
-    try:
-        return reindex(settings, data_dir, on_progress=update, lock_wait_s=0)
-    finally:
-        close()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,7 +78,7 @@ def reindex_cmd(data: str | None, index: str | None, as_json: bool) -> None:
 def ask_cmd(question: str, index: str | None, as_json: bool) -> None:
     """Answer a question with [n] citations."""
     from rag import answer
-    from rag.answer import check_question
+    from rag.ask.prepare import check_question
 
     check_question(question)
     settings = _settings(index=index)
@@ -151,7 +124,7 @@ def search_cmd(question: str, k: int, index: str | None, as_json: bool) -> None:
 @friendly
 def serve_cmd(host: str | None, port: int | None) -> None:
     """Start the web app (same as `python app.py`)."""
-    from rag.web import serve
+    from rag.app.web import serve
 
     serve(load_settings(host=host, port=port))
 
@@ -167,7 +140,7 @@ def serve_cmd(host: str | None, port: int | None) -> None:
 @friendly
 def eval_cmd(questions_file: str, data: str | None, index: str | None, k: int, as_json: bool) -> None:
     """Score retrieval, abstention, citations and latency on a question file, beside two baselines."""
-    from rag.evaluate import evaluate, format_table, load_questions
+    from rag.eval.evaluate import evaluate, format_table, load_questions
 
     questions = load_questions(Path(questions_file))  # a bad file fails before any indexing
     settings = _settings(data, index)

@@ -6,7 +6,7 @@ paper the digest repeated on another day still counts. Questions with gold `[]` 
 unanswerable ones: left out of recall and MRR, and the system should abstain on them.
 
 The metric functions are pure (titles in, numbers out); `evaluate` is the I/O edge that
-runs the system and the baselines of `rag.baselines` over the same questions.
+runs the system and the baselines of `rag.eval.baselines` over the same questions.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from rag.config import MAX_QUESTION_CHARS, Settings
-from rag.digest import Entry, normalize_title
+from rag.model import Entry
+from rag.progress import Bar
+from rag.text import normalize_title
 
 KINDS = ("lookup", "commentary", "filter", "multi", "unanswerable")
 LANGS = ("en", "ko")
@@ -304,34 +306,22 @@ class EvalReport:
         return [rounded(question_details(r), 2) for r in self.results]
 
 
-def _progress(desc: str, unit: str):
-    bar: dict[str, tqdm] = {}
-
-    def update(done: int, total: int) -> None:
-        if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
-        bar["bar"].n = done
-        bar["bar"].refresh()
-        if done >= total:
-            bar["bar"].close()
-
-    return update
-
-
 def evaluate(settings: Settings, questions: Sequence[Question], k: int = 10) -> EvalReport:
     """Run every question through search and answer, and the baselines; the index must exist."""
-    from rag import get_index
-    from rag.answer import answer_question, check_question
-    from rag.baselines import BM25Baseline, DenseNaiveBaseline, load_windows
-    from rag.embeddings import get_embedder
-    from rag.retrieve import search_index
+    from rag.ask.answer import answer_question
+    from rag.ask.prepare import check_question
+    from rag.ask.retrieve import search_index
+    from rag.eval.baselines import BM25Baseline, DenseNaiveBaseline, load_windows
+    from rag.index.embeddings import get_embedder
+    from rag.index.reader import get_index
 
     index = get_index(settings)
     corpus = load_windows(Path(settings.data_dir))
-    dense = DenseNaiveBaseline(
-        corpus, get_embedder(settings), Path(settings.index_dir) / BASELINE_DIR,
-        batch=settings.embed_batch, on_progress=_progress("Embedding baseline windows", "window"),
-    )
+    with Bar("Embedding baseline windows", unit="window", leave=False) as bar:
+        dense = DenseNaiveBaseline(
+            corpus, get_embedder(settings), Path(settings.index_dir) / BASELINE_DIR,
+            batch=settings.embed_batch, on_progress=bar,
+        )
     baselines = [BM25Baseline(corpus), dense]
 
     # Load the embedding model and the Korean tokenizer before the clock starts: latency

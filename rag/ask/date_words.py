@@ -1,4 +1,4 @@
-"""The words the date reader (`rag.dates`) knows, English and Korean, what they mean (the functions
+"""The words the date reader (`rag.ask.dates`) knows, English and Korean, what they mean (the functions
 at the end: a month, a holiday, a part of a range, its last N days, the day after), and the pieces a
 Korean word splits into ("지난달" is 지난 + 달, "여름부터" is 여름 + 부터); a Hangul word of other
 pieces is never a date ("주요", "월드"). A new word is one entry, not a new rule.

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from rag.digest import Entry, Source
+from rag.model import Entry, Source
 
 MANIFEST_NAME = "manifest.json"
 # 2: adds `generation` and `previous` (store directories). Older layouts are rebuilt, never misread.

@@ -25,8 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rag.config import Settings
-from rag.remote_manifest import LEASE_ID, manifest_collection, read_record, write_record
-from rag.store import close_client, connect, is_local, server_errors
+from rag.index.remote import LEASE_ID, manifest_collection, read_record, write_record
+from rag.index.store import close_client, connect, is_local, server_errors
 
 log = logging.getLogger(__name__)
 

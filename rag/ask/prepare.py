@@ -1,27 +1,22 @@
-"""Answers: numbered sources in, text with [n] out, every [n] checked against the sources.
-
-Two writers share one pipeline: an OpenAI-compatible chat model (when a key is set) and an
-offline extractive writer (`rag.extractive`). Both get the same numbered contexts; the Answer
-carries them as data, so the UI and API render from it and never parse the text back.
+"""Before a writer runs: the question read in its conversation, retrieved, shaped and judged.
 
 The answer's shape follows the question (`Prepared.shape`): a list for a pure filter, every
-entry with enough evidence for "which papers ...", one entry per side for a comparison, and
-one entry (a second only on a genuine tie) for a lookup.
+entry the digest has on a topic for "which papers ...", one entry per side for a comparison,
+and one entry (a second only on a near-exact tie) for a lookup. Too little evidence makes the
+answer abstain; filters that hide the evidence are said to.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+from rag.ask.conversation import Conversation, FollowUp, History, read_follow_up, read_history
+from rag.ask.question import answer_language
+from rag.ask.retrieve import Retrieved, search_index
+from rag.ask.topics import on_topic, topic_tags
 from rag.config import MAX_QUESTION_CHARS, Settings
-from rag.conversation import MARKER, Conversation, FollowUp, History, read_follow_up, read_history
-from rag.digest import Entry
-from rag.index import Index
-from rag.question import Filters, answer_language
-from rag.retrieve import Hit, Retrieved, search_index
-from rag.topics import on_topic, topic_tags
+from rag.index.reader import Index
+from rag.model import Entry, Filters, Hit
 
 # Evidence = the top entry's cosine similarity + the share of the question's rare-word weight
 # it contains (both scale-free, unlike BM25); below MIN_EVIDENCE, or with a top entry not even
@@ -43,41 +38,6 @@ LIST, MANY, COMPARISON, ONE = "list", "many", "compare", "one"
 
 class QuestionError(ValueError):
     """The question cannot be answered as asked (empty, too long)."""
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A source the answer cites: its number in the text, the entry, and the quoted snippet."""
-
-    n: int
-    entry: Entry
-    snippet: str
-
-
-@dataclass
-class Answer:
-    """What `answer()` returns and the UI shows."""
-
-    question: str
-    text: str
-    citations: list[Citation]
-    abstained: bool
-    lang: str
-    contexts: list[Hit] = field(default_factory=list)  # numbered sources: contexts[n-1] is [n]
-    standalone: str = ""       # the question after follow-up rewriting
-    filters: Filters = field(default_factory=Filters)
-    notice: str = ""           # e.g. "the language model failed; this is the offline answer"
-
-    def to_dict(self) -> dict:
-        """The `rag ask --json` shape."""
-        return {
-            "text": self.text,
-            "citations": [
-                {"n": c.n, "id": c.entry.id, "title": c.entry.title, "day": c.entry.day.isoformat()}
-                for c in self.citations
-            ],
-            "abstained": self.abstained,
-        }
 
 
 @dataclass
@@ -148,7 +108,7 @@ def _follow_up(index: Index, question: str, history: History | None, settings: S
     follow = read_follow_up(question, read_history(history, index.view().by_day))
     if settings is None or not settings.llm_enabled or not (follow.carried or follow.entries):
         return follow
-    from rag.llm import LLMError, condense
+    from rag.ask.llm import LLMError, condense
 
     try:
         return replace(follow, question=condense(settings, question, follow.state))
@@ -213,7 +173,7 @@ def with_translation(index: Index, settings: Settings, prep: Prepared, k: int) -
     Asked only once the evidence is strong enough for the model to write (a weak question
     abstains with no model call). A failure raises LLMError, like the writer's own.
     """
-    from rag.llm import translate
+    from rag.ask.llm import translate
 
     other = "en" if answer_language(prep.standalone) == "ko" else "ko"
     translated = translate(settings, prep.standalone, other)
@@ -266,99 +226,7 @@ def numbered(prep: Prepared, chosen: list[Hit]) -> Prepared:
     return replace(prep, hits=prep.hits + extra) if extra else prep
 
 
-# ---- citations --------------------------------------------------------------------------
-
-def validate_citations(text: str, contexts: list[Hit]) -> tuple[str, list[int]]:
-    """Drop markers that point at no source; return the text and the cited numbers in order."""
-    cited: list[int] = []
-
-    def keep(m: re.Match) -> str:
-        n = int(m[1])
-        if 1 <= n <= len(contexts):
-            if n not in cited:
-                cited.append(n)
-            return m[0]
-        return ""
-
-    cleaned = MARKER.sub(keep, text)
-    cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)
-    cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
-    return cleaned.strip(), cited
-
-
 def commentary(entry: Entry, lang: str) -> str:
     """The digest author's comment in the given language, else in the other one ('' if none)."""
     first, second = (entry.comment_ko, entry.comment_en) if lang == "ko" else (entry.comment_en, entry.comment_ko)
     return first or second
-
-
-def _snippet(entry: Entry, lang: str) -> str:
-    return (commentary(entry, lang) or entry.abstract or "")[:300]
-
-
-def build_answer(prep: Prepared, text: str, abstained: bool, notice: str = "") -> Answer:
-    """Validate markers and attach citations for exactly the sources the text cites."""
-    text, cited = validate_citations(text, prep.hits)
-    citations = [Citation(n=n, entry=prep.hits[n - 1].entry, snippet=_snippet(prep.hits[n - 1].entry, prep.lang)) for n in cited]
-    return Answer(
-        question=prep.question, text=text, citations=citations, abstained=abstained, lang=prep.lang,
-        contexts=prep.hits, standalone=prep.standalone, filters=prep.filters, notice=notice,
-    )
-
-
-def offline_abstains(prep: Prepared) -> bool:
-    """Whether the offline writer abstains for these hits."""
-    return prep.weak or prep.hidden_by is not None or (prep.listing and not prep.hits)
-
-
-# ---- entry points -----------------------------------------------------------------------
-
-def answer_stream(
-    index: Index, settings: Settings, question: str, history: History | None = None,
-    filters: Filters | None = None, k: int | None = None, lang: str | None = None,
-) -> Iterator[str | Answer]:
-    """Yield text as it is written, then the final validated Answer (always last)."""
-    from rag.extractive import abstention_text, write_offline
-
-    prep = prepare(index, question, history, filters, k or settings.top_k, lang, settings)
-    writes = settings.llm_enabled and prep.hits and prep.shape != LIST and not prep.weak and prep.hidden_by is None
-    if writes:
-        from rag.llm import LLMError, says_not_covered, stream_llm
-
-        parts: list[str] = []
-        try:
-            prep = with_translation(index, settings, prep, k or settings.top_k)
-            for delta in stream_llm(settings, prep):
-                parts.append(delta)
-                yield delta
-            if not "".join(parts).strip():
-                raise LLMError("The language model returned an empty answer; showing the offline answer.")
-        except LLMError as err:
-            prep = numbered(prep, cited_hits(prep))
-            text = write_offline(index, prep)
-            yield "\n\n" + text if parts else text
-            yield build_answer(prep, text, offline_abstains(prep), notice=str(err))
-            return
-        text = "".join(parts)
-        if says_not_covered(text):
-            yield build_answer(prep, abstention_text(prep), abstained=True)
-        else:
-            yield build_answer(prep, text, abstained=False)
-        return
-    prep = numbered(prep, cited_hits(prep))
-    text = write_offline(index, prep)
-    yield text
-    yield build_answer(prep, text, offline_abstains(prep))
-
-
-def answer_question(
-    index: Index, settings: Settings, question: str, history: History | None = None,
-    filters: Filters | None = None, k: int | None = None, lang: str | None = None,
-) -> Answer:
-    """Run answer_stream to the end and return its Answer."""
-    final = None
-    for item in answer_stream(index, settings, question, history, filters, k, lang):
-        if isinstance(item, Answer):
-            final = item
-    assert final is not None  # answer_stream always ends with an Answer
-    return final

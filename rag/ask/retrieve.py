@@ -11,10 +11,11 @@ from itertools import zip_longest
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from rag.digest import Entry, normalize_title
-from rag.index import Index, IndexView
-from rag.lexical import tokenize_query
-from rag.question import Filters, Understanding, clauses, understand
+from rag.ask.question import Understanding, clauses, understand
+from rag.index.lexical import tokenize_query
+from rag.index.reader import Index, IndexView
+from rag.model import Entry, Filters, Hit
+from rag.text import normalize_title
 
 # Weights of each normalized score in the fusion: dense carries the cross-lingual matches,
 # lexical the exact names (methods, models, authors) that embeddings blur. Scores, not ranks,
@@ -39,17 +40,6 @@ CLAUSE_WEIGHT = 0.5
 CANDIDATES = 60
 # Up to this many entries passing the filters, their chunks are scored directly.
 DIRECT_SCORING_MAX = 1500
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved entry: fused score, plus the evidence behind it."""
-
-    entry: Entry
-    score: float
-    dense: float = 0.0          # best cosine similarity among its chunks
-    lexical: float = 0.0        # its BM25 score (all fields)
-    coverage: float = 0.0       # share of the question's rare words the entry contains
 
 
 def chroma_where(filters: Filters) -> dict | None:
@@ -198,7 +188,7 @@ def search_index(
     the k_many best, when given, for a question asking for every entry on a topic).
 
     A comparison of two described papers is searched whole and side by side, and a question
-    given with its translation (`rag.llm.translate`) is searched in both languages; the lists
+    given with its translation (`rag.ask.llm.translate`) is searched in both languages; the lists
     are interleaved: the whole question's best, then each side's or the translation's best, ...
     """
     index.refresh()

@@ -12,12 +12,10 @@ import re
 
 import numpy as np
 
-from rag.answer import LIST, MANY, Prepared, cited_hits, commentary
-from rag.chunking import split_sentences
-from rag.digest import Entry
-from rag.index import Index
-from rag.question import Filters
-from rag.retrieve import Hit
+from rag.ask.prepare import LIST, MANY, Prepared, cited_hits, commentary
+from rag.index.reader import Index
+from rag.model import Entry, Filters, Hit
+from rag.text import split_sentences
 
 # "(https://..., https://...)": references the source card already links; noise in a quote.
 _URL_LIST = re.compile(r"\(\s*https?://[^()]*\)")

@@ -23,7 +23,8 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from rag.digest import Entry
+from rag.model import Entry
+from rag.text import HANGUL
 
 # Field -> how an entry's text feeds it. Commentary and abstract stay apart so a question
 # about the digest author's opinion can match the commentary on its own.
@@ -36,7 +37,6 @@ FIELD_WEIGHTS = {"title": 1.2, "abstract": 1.0, "comment": 1.0}
 
 # Content-bearing morphemes: nouns, verb/adjective stems, roots, foreign words, numbers.
 _KEEP_TAGS = {"NNG", "NNP", "NR", "VV", "VA", "XR", "SL", "SH", "SN", "MAG"}
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*|\d+(?:\.\d+)?")
 _EN_STOP = set(
     """a an the of and or in on at to for with by from is are was were be been this that these
@@ -85,7 +85,7 @@ class Tokenizer:
 
     def analyse(self, text: str) -> Analysis:
         """Tokens of mixed Korean/English text, with their offsets and clause ends."""
-        if not _HANGUL.search(text):
+        if not HANGUL.search(text):
             tokens, starts = self._english(text)
             return Analysis(tuple(tokens), tuple(starts))
         with self._lock:
@@ -240,7 +240,7 @@ class LexicalIndex:
         its Latin-script names) and words no entry has (a typo must not make every real match
         look weak).
         """
-        return sum(self.idf(t) for t in query_tokens if t in self._df and not _HANGUL.search(t))
+        return sum(self.idf(t) for t in query_tokens if t in self._df and not HANGUL.search(t))
 
     def coverage(self, tokens: set[str], entry_id: str) -> float:
         """Share of the question's rare-word weight that the entry contains (0..1).
