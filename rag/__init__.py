@@ -22,6 +22,7 @@ from rag.ask.conversation import History
 from rag.ask.prepare import QuestionError, check_question
 from rag.ask.question import Understanding
 from rag.ask.retrieve import search_index, understand_question
+from rag.ask.retriever import DigestRetriever, as_retriever
 from rag.config import Settings, load_settings
 from rag.digest import ParseError
 from rag.index.locks import IndexLockedError
@@ -30,9 +31,9 @@ from rag.index.reindex import reindex as _reindex
 from rag.model import Answer, Citation, Entry, Filters, Hit, ReindexReport
 
 __all__ = [
-    "Answer", "Citation", "Entry", "Filters", "Hit", "Index", "IndexLockedError", "ParseError",
-    "QuestionError", "ReindexReport", "Settings", "Understanding", "answer", "answer_stream", "get_index",
-    "reindex", "search", "understand",
+    "Answer", "Citation", "DigestRetriever", "Entry", "Filters", "Hit", "Index", "IndexLockedError", "ParseError",
+    "QuestionError", "ReindexReport", "Settings", "Understanding", "answer", "answer_stream", "as_retriever",
+    "get_index", "reindex", "search", "understand",
 ]
 
 

@@ -20,6 +20,18 @@ from rag.model import Entry, ReindexReport
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
+# The real corpus sits beside a clone in CI (../shared); a clone with nothing beside it skips
+# the tests that read it, with this reason.
+CORPUS = REPO.parent / "shared" / "corpus"
+NO_CORPUS = f"needs the real digest corpus at {CORPUS} (present in CI, not in a bare clone)"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The real corpus folder; the test is skipped when it is not beside the clone."""
+    if not CORPUS.is_dir():
+        pytest.skip(NO_CORPUS)
+    return CORPUS
 
 # Everything in the developer's environment that would change what the library does.
 ISOLATED_ENV = (

@@ -9,7 +9,7 @@ from conftest import HANGUL, MARKER, entry_titled
 
 import rag
 from rag import Answer, Entry
-from rag.ask.answer import validate_citations
+from rag.ask.cite import validate_citations
 from rag.ask.prepare import QuestionError
 from rag.config import MAX_QUESTION_CHARS
 from rag.digest import parse_day_text

@@ -17,7 +17,6 @@ from rag.text import normalize_title
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 # Invented day file in the digest's format: abstract, Korean and English commentary, tags.
 DAY = """2031년 3월 4일
@@ -445,9 +444,8 @@ def test_parse_dir_of_a_file_says_it_is_not_a_directory(tmp_path):
 # --- the real corpus ---------------------------------------------------------------------
 
 
-def test_full_corpus_parses_into_3837_entries_with_unique_ids():
-    assert CORPUS.is_dir(), f"corpus missing at {CORPUS}: it must be present for this test"
-    report = parse_dir(CORPUS)
+def test_full_corpus_parses_into_3837_entries_with_unique_ids(corpus):
+    report = parse_dir(corpus)
     assert report.errors == []
     assert len(report.files) == 1131
     assert len(report.entries) == 3837

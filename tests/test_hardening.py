@@ -26,23 +26,17 @@ from rag.model import Entry, Source
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
-CORPUS = REPO.parent / "shared" / "corpus"
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DAY_LINE = "2031년 3월 4일"
 
 
-def sample_day_files() -> list[Path]:
-    """The seed days and every 25th corpus day (all years, the 44-entry day among them)."""
-    assert CORPUS.is_dir(), f"corpus missing at {CORPUS}: it must be present for this test"
-    corpus = sorted(CORPUS.glob("*/*.txt"))
-    largest = max(corpus, key=lambda p: p.stat().st_size)
-    return sorted(SEEDS.glob("*.txt")) + corpus[::25] + [largest]
-
-
 @pytest.fixture(scope="module")
-def day_files() -> list[Path]:
-    return sample_day_files()
+def day_files(corpus: Path) -> list[Path]:
+    """The seed days and every 25th corpus day (all years, the 44-entry day among them)."""
+    real = sorted(corpus.glob("*/*.txt"))
+    largest = max(real, key=lambda p: p.stat().st_size)
+    return sorted(SEEDS.glob("*.txt")) + real[::25] + [largest]
 
 
 @pytest.fixture(scope="module")

@@ -279,3 +279,26 @@ def test_a_which_papers_question_asks_the_model_for_every_source_on_the_topic(ll
     for entry in seed_entries:
         if "reward-model" in entry.tags:
             assert json.dumps(entry.title, ensure_ascii=False) in user
+
+
+def test_the_model_path_is_one_runnable_chain_with_the_offline_answer_as_its_fallback(llm_settings):
+    from langchain_core.runnables import RunnableWithFallbacks
+    from langchain_openai import ChatOpenAI
+
+    from rag.ask.chain import answer_chain
+    from rag.index.reader import get_index
+
+    chain = answer_chain(get_index(llm_settings), llm_settings, 5)
+    assert isinstance(chain, RunnableWithFallbacks)
+    steps = [step.name for step in chain.runnable.get_graph().nodes.values()]
+    order = [name for name in ("retrieve", "prompt", "ChatOpenAI", "citation_check") if name in steps]
+    assert order == ["retrieve", "prompt", "ChatOpenAI", "citation_check"], steps
+    assert any(isinstance(n.data, ChatOpenAI) for n in chain.runnable.get_graph().nodes.values())
+    assert [f.name for f in chain.fallbacks] == ["offline_answer"]
+
+
+def test_markers_the_model_invents_are_dropped_by_the_citation_check(llm, llm_settings):
+    llm.script(TRANSLATED[EN_QUESTION], Reply.stream("Token-Shuffle merges tokens [1][42]. See also [0]."))
+    a = rag.answer(EN_QUESTION, settings=llm_settings)
+    assert "[42]" not in a.text and "[0]" not in a.text and "[1]" in a.text
+    assert [c.n for c in a.citations] == [1]

@@ -38,7 +38,6 @@ from rag.index.vectors import load_vectors
 
 TESTS = Path(__file__).resolve().parent
 WORKER = TESTS / "reindex_worker.py"
-CORPUS = TESTS.parent.parent / "shared" / "corpus"
 
 QUESTIONS = [
     "Which paper routes tokens to experts arranged on a lattice?",
@@ -525,9 +524,9 @@ def _check_consistent(settings: Settings) -> None:
 
 
 @pytest.mark.slow
-def test_reindex_killed_at_any_phase_leaves_a_readable_index_and_converges(tmp_path):
-    days = sorted((CORPUS / "2021").glob("*.txt"))[:50]
-    assert len(days) == 50, f"the test needs the corpus in {CORPUS}"
+def test_reindex_killed_at_any_phase_leaves_a_readable_index_and_converges(tmp_path, corpus):
+    days = sorted((corpus / "2021").glob("*.txt"))[:50]
+    assert len(days) == 50, f"the test needs the corpus in {corpus}"
     data, spare = tmp_path / "data", tmp_path / "spare"
     data.mkdir()
     spare.mkdir()

@@ -77,12 +77,13 @@ def reindex_cmd(data: str | None, index: str | None, as_json: bool) -> None:
 @friendly
 def ask_cmd(question: str, index: str | None, as_json: bool) -> None:
     """Answer a question with [n] citations."""
-    from rag import answer
+    from rag.ask.answer import answer_question
     from rag.ask.prepare import check_question
+    from rag.index.reader import get_index
 
     check_question(question)
     settings = _settings(index=index)
-    result = answer(question, settings=settings)
+    result = answer_question(get_index(settings), settings, question)
     if as_json:
         _emit(result.to_dict())
         return
@@ -104,9 +105,11 @@ def ask_cmd(question: str, index: str | None, as_json: bool) -> None:
 @friendly
 def search_cmd(question: str, k: int, index: str | None, as_json: bool) -> None:
     """List the entries that best match a question."""
-    from rag import search
+    from rag.ask.prepare import check_question
+    from rag.ask.retrieve import search_index
+    from rag.index.reader import get_index
 
-    hits = search(question, k=k, settings=_settings(index=index))
+    hits = search_index(get_index(_settings(index=index)), check_question(question), k).hits[:k]
     if as_json:
         _emit([
             {"id": h.entry.id, "title": h.entry.title, "day": h.entry.day.isoformat(),

@@ -1,99 +1,52 @@
-"""Answers: numbered sources in, text with [n] out, every [n] checked against the sources.
-
-Two writers share one pipeline (`rag.ask.prepare` decides what they write from): an
-OpenAI-compatible chat model (when a key is set) and the offline extractive writer
-(`rag.ask.extractive`). Both get the same numbered contexts; the Answer carries them as data,
+"""Answers: the question prepared (`rag.ask.prepare`), then written by the chat-model chain
+(`rag.ask.chain`, when a key is set) or the offline extractive writer, and checked
+(`rag.ask.cite`). Both writers get the same numbered contexts; the Answer carries them as data,
 so the UI and API render from it and never parse the text back.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from rag.ask.conversation import History
-from rag.ask.extractive import abstention_text, write_offline
-from rag.ask.prepare import LIST, Prepared, cited_hits, commentary, numbered, prepare, with_translation
+from rag.ask.cite import offline_answer
+from rag.ask.conversation import Conversation, History
+from rag.ask.prepare import LIST, Rewrite, prepare
 from rag.config import Settings
 from rag.index.reader import Index
-from rag.model import Answer, Citation, Entry, Filters, Hit
-from rag.text import MARKER
-
-# ---- citations --------------------------------------------------------------------------
-
-def validate_citations(text: str, contexts: list[Hit]) -> tuple[str, list[int]]:
-    """Drop markers that point at no source; return the text and the cited numbers in order."""
-    cited: list[int] = []
-
-    def keep(m: re.Match) -> str:
-        n = int(m[1])
-        if 1 <= n <= len(contexts):
-            if n not in cited:
-                cited.append(n)
-            return m[0]
-        return ""
-
-    cleaned = MARKER.sub(keep, text)
-    cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)
-    cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
-    return cleaned.strip(), cited
-
-
-def _snippet(entry: Entry, lang: str) -> str:
-    return (commentary(entry, lang) or entry.abstract or "")[:300]
-
-
-def build_answer(prep: Prepared, text: str, abstained: bool, notice: str = "") -> Answer:
-    """Validate markers and attach citations for exactly the sources the text cites."""
-    text, cited = validate_citations(text, prep.hits)
-    citations = [Citation(n=n, entry=prep.hits[n - 1].entry, snippet=_snippet(prep.hits[n - 1].entry, prep.lang)) for n in cited]
-    return Answer(
-        question=prep.question, text=text, citations=citations, abstained=abstained, lang=prep.lang,
-        contexts=prep.hits, standalone=prep.standalone, filters=prep.filters, notice=notice,
-    )
-
-
-def offline_abstains(prep: Prepared) -> bool:
-    """Whether the offline writer abstains for these hits."""
-    return prep.weak or prep.hidden_by is not None or (prep.listing and not prep.hits)
-
+from rag.model import Answer, Filters
 
 # ---- entry points -----------------------------------------------------------------------
+
+def _rewriter(settings: Settings) -> Rewrite | None:
+    """With a chat model, the condense step; a failed rewrite keeps the rules' reading."""
+    if not settings.llm_enabled:
+        return None
+    from rag.ask.llm import LLMError, condense
+
+    def rewrite(question: str, state: Conversation) -> str | None:
+        try:
+            return condense(settings, question, state)
+        except LLMError:
+            return None
+
+    return rewrite
+
 
 def answer_stream(
     index: Index, settings: Settings, question: str, history: History | None = None,
     filters: Filters | None = None, k: int | None = None, lang: str | None = None,
 ) -> Iterator[str | Answer]:
     """Yield text as it is written, then the final validated Answer (always last)."""
-    prep = prepare(index, question, history, filters, k or settings.top_k, lang, settings)
+    prep = prepare(index, question, history, filters, k or settings.top_k, lang, _rewriter(settings))
     writes = settings.llm_enabled and prep.hits and prep.shape != LIST and not prep.weak and prep.hidden_by is None
     if writes:
-        from rag.ask.llm import LLMError, says_not_covered, stream_llm
+        from rag.ask.chain import answer_chain
 
-        parts: list[str] = []
-        try:
-            prep = with_translation(index, settings, prep, k or settings.top_k)
-            for delta in stream_llm(settings, prep):
-                parts.append(delta)
-                yield delta
-            if not "".join(parts).strip():
-                raise LLMError("The language model returned an empty answer; showing the offline answer.")
-        except LLMError as err:
-            prep = numbered(prep, cited_hits(prep))
-            text = write_offline(index, prep)
-            yield "\n\n" + text if parts else text
-            yield build_answer(prep, text, offline_abstains(prep), notice=str(err))
-            return
-        text = "".join(parts)
-        if says_not_covered(text):
-            yield build_answer(prep, abstention_text(prep), abstained=True)
-        else:
-            yield build_answer(prep, text, abstained=False)
+        yield from answer_chain(index, settings, k or settings.top_k).stream({"prep": prep})
         return
-    prep = numbered(prep, cited_hits(prep))
-    text = write_offline(index, prep)
-    yield text
-    yield build_answer(prep, text, offline_abstains(prep))
+    answer = offline_answer(index, prep)
+    yield answer.text
+    yield answer
 
 
 def answer_question(

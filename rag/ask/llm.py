@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -102,18 +101,18 @@ def chat_model(settings: Settings):
     )
 
 
-def stream_llm(settings: Settings, prep: "Prepared") -> Iterator[str]:
-    """Stream the answer's text; any endpoint failure becomes one LLMError."""
-    model = chat_model(settings)
-    try:
-        for chunk in model.stream(build_messages(prep)):
-            if isinstance(chunk.content, str) and chunk.content:
-                yield chunk.content
-    except Exception as exc:  # openai/httpx raise many types; the user needs one sentence
-        raise LLMError(
-            f"The language model at {settings.openai_base_url or 'the OpenAI API'} failed "
-            f"({type(exc).__name__}: {_redact(str(exc), settings)[:200]}); showing the offline answer."
-        ) from exc
+def _described(settings: Settings, exc: BaseException, task: str = "") -> str:
+    """What failed, in one line with no key: the endpoint, the task, the error's type and text."""
+    where = settings.openai_base_url or "the OpenAI API"
+    doing = f" {task}" if task else ""
+    return " ".join(f"The language model at {where} failed{doing} ({type(exc).__name__}: "
+                    f"{_redact(str(exc), settings)[:200]})".split())
+
+
+def failure(settings: Settings, exc: BaseException) -> str:
+    """The notice shown beside an offline answer when a model call failed (one safe sentence)."""
+    message = " ".join(str(exc).split()) if isinstance(exc, LLMError) else _described(settings, exc)
+    return message if message.endswith("showing the offline answer.") else f"{message}; showing the offline answer."
 
 
 CONDENSE_PROMPT = """Rewrite the user's last question as one standalone question, using the earlier
@@ -133,11 +132,8 @@ def _complete(settings: Settings, messages: list[BaseMessage], task: str) -> str
     """The chat model's whole reply to a short task, on one line ('' when it said nothing)."""
     try:
         reply = chat_model(settings).invoke(messages)
-    except Exception as exc:  # same contract as stream_llm: one safe sentence
-        raise LLMError(
-            f"The language model at {settings.openai_base_url or 'the OpenAI API'} failed {task} "
-            f"({type(exc).__name__}: {_redact(str(exc), settings)[:200]})"
-        ) from exc
+    except Exception as exc:  # openai/httpx raise many types; the user needs one sentence
+        raise LLMError(_described(settings, exc, task)) from exc
     text = reply.content if isinstance(reply.content, str) else ""
     return " ".join(text.split())[:2000]
 

@@ -8,13 +8,14 @@ answer abstain; filters that hide the evidence are said to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from rag.ask.conversation import Conversation, FollowUp, History, read_follow_up, read_history
 from rag.ask.question import answer_language
 from rag.ask.retrieve import Retrieved, search_index
 from rag.ask.topics import on_topic, topic_tags
-from rag.config import MAX_QUESTION_CHARS, Settings
+from rag.config import MAX_QUESTION_CHARS
 from rag.index.reader import Index
 from rag.model import Entry, Filters, Hit
 
@@ -100,31 +101,31 @@ def _shape(found: Retrieved, question: str, follow: FollowUp) -> str:
     return ONE
 
 
-def _follow_up(index: Index, question: str, history: History | None, settings: Settings | None) -> FollowUp:
-    """The question read in its conversation; with a chat model its words are also rewritten
-    standalone (the rules still decide which earlier entries it is about)."""
+# Rewrites a follow-up's words standalone (the chat model's condense step); None keeps them.
+Rewrite = Callable[[str, Conversation], "str | None"]
+
+
+def _follow_up(index: Index, question: str, history: History | None, rewrite: Rewrite | None) -> FollowUp:
+    """The question read in its conversation; `rewrite` may reword it standalone (the rules
+    still decide which earlier entries it is about)."""
     if not history:
         return FollowUp(question)
     follow = read_follow_up(question, read_history(history, index.view().by_day))
-    if settings is None or not settings.llm_enabled or not (follow.carried or follow.entries):
+    if rewrite is None or not (follow.carried or follow.entries):
         return follow
-    from rag.ask.llm import LLMError, condense
-
-    try:
-        return replace(follow, question=condense(settings, question, follow.state))
-    except LLMError:
-        return follow  # the rules' reading stands; the model only rewords
+    rewritten = rewrite(question, follow.state)
+    return replace(follow, question=rewritten) if rewritten else follow
 
 
 def prepare(
     index: Index, question: str, history: History | None, filters: Filters | None, k: int,
-    lang: str | None = None, settings: Settings | None = None,
+    lang: str | None = None, rewrite: Rewrite | None = None,
 ) -> Prepared:
     """Read a follow-up, retrieve, shape the answer, and judge whether the evidence is enough."""
     question = check_question(question)
     if lang not in (None, "en", "ko"):
         raise QuestionError(f"unknown answer language {lang!r}; use 'en' or 'ko'")
-    follow = _follow_up(index, question, history, settings)
+    follow = _follow_up(index, question, history, rewrite)
     if follow.entries:
         filters = replace(filters or Filters(), ids=tuple(e.id for e in follow.entries))
     found = search_index(index, follow.question, k=max(k, MAX_LISTED), filters=filters, k_many=MANY_K)
@@ -165,20 +166,6 @@ def outside_filters(index: Index, prep: Prepared, k: int) -> Prepared:
     if is_weak(found.hits):
         return prep
     return replace(prep, hits=found.hits, hidden_by=prep.filters, shape=ONE, side_hits=(), weak=False)
-
-
-def with_translation(index: Index, settings: Settings, prep: Prepared, k: int) -> Prepared:
-    """The sources searched again with the question also in the digest's other language.
-
-    Asked only once the evidence is strong enough for the model to write (a weak question
-    abstains with no model call). A failure raises LLMError, like the writer's own.
-    """
-    from rag.ask.llm import translate
-
-    other = "en" if answer_language(prep.standalone) == "ko" else "ko"
-    translated = translate(settings, prep.standalone, other)
-    found = search_index(index, prep.standalone, k, prep.filters or None, translation=translated)
-    return replace(prep, hits=found.hits, side_hits=found.sides or prep.side_hits)
 
 
 # ---- which entries an answer cites -------------------------------------------------------

@@ -20,22 +20,19 @@ from rag.text import normalize_title
 # Weights of each normalized score in the fusion: dense carries the cross-lingual matches,
 # lexical the exact names (methods, models, authors) that embeddings blur. Scores, not ranks,
 # are fused: at 4k entries the embedder's similarities are compressed, and rank fusion let
-# entries that were middling in both lists beat a clear lexical winner. On ../shared/eval
-# against the full corpus, MRR is flat for dense weights 0.5-0.6 and falls off beyond;
-# 0.55 sits in that plateau rather than on its best single point. Re-checked with the floor
-# and clauses below on the seeds plus 120 blind questions: MRR 0.915 at 0.5, 0.55 and 0.6.
+# entries that were middling in both lists beat a clear lexical winner. How each constant here
+# was chosen, with its figures: benchmarks/README.md.
 DENSE_WEIGHT = 0.55
 LEXICAL_WEIGHT = 0.45
 # The best lexical candidate counts fully only when its BM25 reaches this share of the
 # question's English idf sum (`LexicalIndex.idf_sum`): a little more than an entry holding
 # each of those words once, in one field of average length, scores (0.4). A weaker best match
-# is scaled down by that ratio instead of being stretched to 1. Over the seed questions and 120
-# blind ones, MRR is flat for 0.5-0.7 (the floor took English test-set recall@5 from 0.86 to
-# 0.90); 0.4 and below lost a dev question, 0.6 and above seed English MRR.
+# is scaled down by that ratio instead of being stretched to 1, so a best match on a few
+# common words stays weak.
 LEXICAL_FLOOR = 0.5
 # A question of several clauses is also embedded clause by clause; an entry's semantic score
-# is then this share of its clauses' mean similarity plus the rest of the whole question's.
-# Over the seed questions and 120 blind ones MRR is 0.906 without, 0.913-0.917 for 0.3-0.7.
+# is then this share of its clauses' mean similarity plus the rest of the whole question's
+# (a paraphrase of two sentences of an abstract matches each sentence better than the whole).
 CLAUSE_WEIGHT = 0.5
 CANDIDATES = 60
 # Up to this many entries passing the filters, their chunks are scored directly.
@@ -118,7 +115,7 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
     """Dense and lexical candidates under the filters, fused and grouped per entry."""
     query = u.topic if len(u.topic) >= 3 else u.text
     parts = clauses(query)
-    # One batch: the clauses cost little more than the question alone (1.6 -> 1.8 ms p50).
+    # One batch: the clauses cost little more than the question alone.
     # Both embedders here embed a question and a document alike, so the batch's first vector
     # is the question's (an embedder with query/document prefixes would need embed_query).
     vectors = embedder.embed_documents([query, *parts]) if parts else [embedder.embed_query(query)]
