@@ -9,73 +9,48 @@ The public API, shared by the CLI, the web app and the MCP server:
 The package reads as the flow: `digest` parses day files into `model.Entry`; `index/` chunks,
 embeds and stores them (reindex) and reads the committed state back (reader); `ask/` reads a
 question, retrieves and writes the answer; `app/` is the CLI and the web app; `eval/` measures.
+
+Importing `rag` (or any `rag.x`, which imports this first) loads nothing heavy: the API's
+functions live in `rag.api` and the names below are imported on first use, so `rag reindex`
+with nothing to do never loads the embedder, Kiwi, Chroma or LangChain.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from rag.ask.answer import answer_question
-from rag.ask.answer import answer_stream as _answer_stream
-from rag.ask.conversation import History
-from rag.ask.prepare import QuestionError, check_question
-from rag.ask.question import Understanding
-from rag.ask.retrieve import search_index, understand_question
-from rag.ask.retriever import DigestRetriever, as_retriever
-from rag.config import Settings, load_settings
-from rag.digest import ParseError
-from rag.index.locks import IndexLockedError
-from rag.index.reader import Index, get_index
-from rag.index.reindex import reindex as _reindex
-from rag.model import Answer, Citation, Entry, Filters, Hit, ReindexReport
-
+# Public name -> the module that defines it.
+_HOMES = {
+    "answer": "rag.api", "answer_stream": "rag.api", "search": "rag.api", "understand": "rag.api",
+    "reindex": "rag.api", "get_index": "rag.index.reader", "Index": "rag.index.reader",
+    "as_retriever": "rag.ask.retriever", "DigestRetriever": "rag.ask.retriever",
+    "Answer": "rag.model", "Citation": "rag.model", "Entry": "rag.model", "Filters": "rag.model",
+    "Hit": "rag.model", "ReindexReport": "rag.model", "Understanding": "rag.ask.question",
+    "QuestionError": "rag.ask.prepare", "ParseError": "rag.digest", "IndexLockedError": "rag.index.locks",
+    "Settings": "rag.config",
+}
 __all__ = [
     "Answer", "Citation", "DigestRetriever", "Entry", "Filters", "Hit", "Index", "IndexLockedError", "ParseError",
     "QuestionError", "ReindexReport", "Settings", "Understanding", "answer", "answer_stream", "as_retriever",
     "get_index", "reindex", "search", "understand",
 ]
 
-
-def _index(settings: Settings | None) -> Index:
-    return get_index(settings or load_settings())
-
-
-def search(question: str, k: int = 10, filters: Filters | None = None, settings: Settings | None = None) -> list[Hit]:
-    """The k entries that best answer a question, best first."""
-    return search_index(_index(settings), check_question(question), k, filters).hits[:k]
-
-
-def understand(question: str, settings: Settings | None = None) -> Understanding:
-    """How a question is read against the index: its day ranges and tags (the filters), whether
-    it only asks for a list, and its topic; what the web app shows as chips."""
-    index = _index(settings)
-    index.refresh()
-    return understand_question(index.view(), check_question(question))
+if TYPE_CHECKING:
+    from rag.api import answer, answer_stream, reindex, search, understand
+    from rag.ask.prepare import QuestionError
+    from rag.ask.question import Understanding
+    from rag.ask.retriever import DigestRetriever, as_retriever
+    from rag.config import Settings
+    from rag.digest import ParseError
+    from rag.index.locks import IndexLockedError
+    from rag.index.reader import Index, get_index
+    from rag.model import Answer, Citation, Entry, Filters, Hit, ReindexReport
 
 
-def answer(
-    question: str, history: History | None = None, filters: Filters | None = None,
-    settings: Settings | None = None, lang: str | None = None,
-) -> Answer:
-    """Answer a question from the digest, with [n] citations pointing at entries.
-
-    `lang` ("en"/"ko") forces the answer language; by default it follows the question.
-    """
-    settings = settings or load_settings()
-    return answer_question(get_index(settings), settings, question, history, filters, lang=lang)
-
-
-def answer_stream(
-    question: str, history: History | None = None, filters: Filters | None = None,
-    settings: Settings | None = None, lang: str | None = None,
-) -> Iterator[str | Answer]:
-    """Yield the answer's text as it is written, then the final Answer."""
-    settings = settings or load_settings()
-    return _answer_stream(get_index(settings), settings, question, history, filters, lang=lang)
-
-
-def reindex(data_dir: str | Path | None = None, settings: Settings | None = None, on_progress=None) -> ReindexReport:
-    """Index new and changed day files, drop removed ones; returns what changed."""
-    settings = settings or load_settings()
-    return _reindex(settings, Path(data_dir) if data_dir else None, on_progress=on_progress)
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'rag' has no attribute {name!r}")
+    value = getattr(import_module(_HOMES[name]), name)
+    globals()[name] = value  # later lookups skip this function
+    return value

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from rag.ask.question import clauses, detect_language, parse_tags, understand
-from rag.ask.retrieve import CLAUSE_WEIGHT, DENSE_WEIGHT, LEXICAL_WEIGHT, chroma_where, fuse, normalized, with_clauses
+from rag.ask.retrieve import CLAUSE_WEIGHT, DENSE_WEIGHT, LEXICAL_WEIGHT, fuse, normalized, with_clauses
 from rag.index.lexical import LexicalIndex
+from rag.index.store import chroma_where
 from rag.index.vectors import ChunkVectors
 from rag.model import Filters
 

@@ -7,15 +7,18 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import zip_longest
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from rag.ask.question import Understanding, clauses, understand
 from rag.index.lexical import tokenize_query
 from rag.index.reader import Index, IndexView
 from rag.model import Entry, Filters, Hit
 from rag.text import normalize_title
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 # Weights of each normalized score in the fusion: dense carries the cross-lingual matches,
 # lexical the exact names (methods, models, authors) that embeddings blur. Scores, not ranks,
@@ -37,25 +40,6 @@ CLAUSE_WEIGHT = 0.5
 CANDIDATES = 60
 # Up to this many entries passing the filters, their chunks are scored directly.
 DIRECT_SCORING_MAX = 1500
-
-
-def chroma_where(filters: Filters) -> dict | None:
-    """The same constraints as a Chroma metadata filter."""
-    conditions: list[dict] = []
-    day_clauses = [
-        {"$and": [{"day": {"$gte": int(lo.strftime("%Y%m%d"))}}, {"day": {"$lte": int(hi.strftime("%Y%m%d"))}}]}
-        for lo, hi in filters.days
-    ]
-    tag_clauses = [{"tags": {"$contains": t}} for t in filters.tags]
-    id_clauses = [{"entry_id": {"$in": list(filters.ids)}}] if filters.ids else []
-    for group in (day_clauses, tag_clauses, id_clauses):
-        if len(group) == 1:
-            conditions.append(group[0])
-        elif group:
-            conditions.append({"$or": group})
-    if not conditions:
-        return None
-    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
 
 def normalized(scores: dict[str, float], floor: float = 0.0) -> dict[str, float]:
@@ -128,7 +112,7 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
         # costs in proportion to the whole collection (0.7 s at 100k entries).
         scored = view.similarities(vectors, [view.lexical.entry_ids[row] for row in np.flatnonzero(allowed)])
     else:
-        for eid, sim in view.dense(vector, CANDIDATES * 2, chroma_where(u.filters)):
+        for eid, sim in view.dense(vector, CANDIDATES * 2, u.filters):
             if eid in view.entries:
                 knn[eid] = max(knn.get(eid, -1.0), sim)
     tokens = list(tokenize_query(query))
@@ -238,7 +222,7 @@ def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:
         raise KeyError(f"no entry with id {entry_id!r} in the index")
     text = "\n".join(x for x in (entry.title, entry.comment_en or entry.comment_ko, (entry.abstract or "")[:600]) if x)
     best: dict[str, float] = {}
-    for eid, sim in view.dense(index.embedder.embed_query(text), CANDIDATES, None):
+    for eid, sim in view.dense(index.embedder.embed_query(text), CANDIDATES):
         if eid != entry_id and eid in view.entries:
             best[eid] = max(best.get(eid, -1.0), sim)
     ranked = sorted(best, key=best.get, reverse=True)[:k]

@@ -312,14 +312,14 @@ def evaluate(settings: Settings, questions: Sequence[Question], k: int = 10) -> 
     from rag.ask.prepare import check_question
     from rag.ask.retrieve import search_index
     from rag.eval.baselines import BM25Baseline, DenseNaiveBaseline, load_windows
-    from rag.index.embeddings import get_embedder
+    from rag.index.embeddings import get_embedder, langchain_embeddings
     from rag.index.reader import get_index
 
     index = get_index(settings)
     corpus = load_windows(Path(settings.data_dir))
     with Bar("Embedding baseline windows", unit="window", leave=False) as bar:
         dense = DenseNaiveBaseline(
-            corpus, get_embedder(settings), Path(settings.index_dir) / BASELINE_DIR,
+            corpus, langchain_embeddings(get_embedder(settings)), Path(settings.index_dir) / BASELINE_DIR,
             batch=settings.embed_batch, on_progress=bar,
         )
     baselines = [BM25Baseline(corpus), dense]

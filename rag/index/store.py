@@ -34,6 +34,7 @@ from urllib.parse import urlparse
 from rag.config import Settings
 from rag.index.manifest import ManifestError
 from rag.index.vectors import FILES as VECTOR_FILES
+from rag.model import Filters
 
 if TYPE_CHECKING:  # chromadb and langchain_chroma take ~1.3 s to import; a no-op reindex needs neither
     import chromadb
@@ -287,3 +288,22 @@ def server_errors(settings: Settings) -> Iterator[None]:
         if is_local(settings):
             raise
         raise StoreUnavailableError(f"the Chroma server at {settings.chroma_url} failed: {exc}") from exc
+
+
+def chroma_where(filters: Filters) -> dict | None:
+    """The same constraints as a Chroma metadata filter."""
+    conditions: list[dict] = []
+    day_clauses = [
+        {"$and": [{"day": {"$gte": int(lo.strftime("%Y%m%d"))}}, {"day": {"$lte": int(hi.strftime("%Y%m%d"))}}]}
+        for lo, hi in filters.days
+    ]
+    tag_clauses = [{"tags": {"$contains": t}} for t in filters.tags]
+    id_clauses = [{"entry_id": {"$in": list(filters.ids)}}] if filters.ids else []
+    for group in (day_clauses, tag_clauses, id_clauses):
+        if len(group) == 1:
+            conditions.append(group[0])
+        elif group:
+            conditions.append({"$or": group})
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}

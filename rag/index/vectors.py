@@ -28,8 +28,25 @@ class ChunkVectors:
     """Read-only vectors of one committed generation, by chunk id."""
 
     def __init__(self, ids: list[str], matrix: np.ndarray) -> None:
+        self.ids = ids
         self.row = {cid: i for i, cid in enumerate(ids)}
         self.matrix = matrix
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def nearest(self, vector: list[float], n: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the n nearest rows, nearest first: an exact kNN
+        over the whole matrix (`allowed` masks rows out)."""
+        if not self.ids or n <= 0:
+            return []
+        sims = self.matrix @ np.asarray(vector, dtype=np.float32)
+        if allowed is not None:
+            sims = np.where(allowed, sims, -np.inf)
+        n = min(n, len(sims))
+        top = np.argpartition(-sims, n - 1)[:n]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(self.ids[i], float(sims[i])) for i in top if sims[i] > -np.inf]
 
     def best(self, vectors: list[list[float]], owner: dict[str, str]) -> list[dict[str, float]]:
         """Per query vector, the best cosine similarity per entry over the given chunks

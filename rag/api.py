@@ -1,0 +1,66 @@
+"""The public API's functions (re-exported by `rag`): answer, answer_stream, search,
+understand, reindex. Each opens the process-wide index for the settings given (or read from
+the environment) and goes through the same calls as the CLI and the web app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from rag.ask.answer import answer_question
+from rag.ask.answer import answer_stream as _answer_stream
+from rag.ask.conversation import History
+from rag.ask.prepare import check_question
+from rag.ask.question import Understanding
+from rag.ask.retrieve import search_index, understand_question
+from rag.config import Settings, load_settings
+from rag.index.reader import Index, get_index
+from rag.index.reindex import reindex as _reindex
+from rag.model import Answer, Filters, Hit, ReindexReport
+
+
+def _index(settings: Settings | None) -> Index:
+    return get_index(settings or load_settings())
+
+
+def search(question: str, k: int = 10, filters: Filters | None = None, settings: Settings | None = None) -> list[Hit]:
+    """The k entries that best answer a question, best first."""
+    return search_index(_index(settings), check_question(question), k, filters).hits[:k]
+
+
+def understand(question: str, settings: Settings | None = None) -> Understanding:
+    """How a question is read against the index: its day ranges and tags (the filters), whether
+    it only asks for a list, and its topic; what the web app shows as chips."""
+    index = _index(settings)
+    index.refresh()
+    return understand_question(index.view(), check_question(question))
+
+
+def answer(
+    question: str, history: History | None = None, filters: Filters | None = None,
+    settings: Settings | None = None, lang: str | None = None,
+) -> Answer:
+    """Answer a question from the digest, with [n] citations pointing at entries.
+
+    `lang` ("en"/"ko") forces the answer language; by default it follows the question.
+    """
+    settings = settings or load_settings()
+    return answer_question(get_index(settings), settings, question, history, filters, lang=lang)
+
+
+def answer_stream(
+    question: str, history: History | None = None, filters: Filters | None = None,
+    settings: Settings | None = None, lang: str | None = None,
+) -> Iterator[str | Answer]:
+    """Yield the answer's text as it is written, then the final Answer."""
+    settings = settings or load_settings()
+    return _answer_stream(get_index(settings), settings, question, history, filters, lang=lang)
+
+
+def reindex(
+    data_dir: str | Path | None = None, settings: Settings | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ReindexReport:
+    """Index new and changed day files, drop removed ones; returns what changed."""
+    settings = settings or load_settings()
+    return _reindex(settings, Path(data_dir) if data_dir else None, on_progress=on_progress)
