@@ -106,7 +106,7 @@ def main() -> None:
         full = json.loads(record.read_text())
         if args.reuse:  # as warm as after the full build: model and Kiwi loaded
             from rag.index.embeddings import get_embedder
-            from rag.index.lexical import tokenize
+            from rag.index.tokens import tokenize
 
             get_embedder(settings).embed_query("warm-up")
             tokenize("한국어 형태소 분석기 준비")

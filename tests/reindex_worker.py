@@ -43,7 +43,7 @@ def once(data: str, index: str) -> None:
 
 def serve(index: str) -> None:
     from rag.index.embeddings import get_embedder
-    from rag.index.lexical import tokenize
+    from rag.index.tokens import tokenize
 
     settings = load_settings(index_dir=index)
     get_embedder(settings).embed_query("warm-up")

@@ -109,7 +109,7 @@ def test_a_weak_best_lexical_match_stays_weak_and_a_dense_winner_keeps_first_pla
 
 
 def test_the_idf_sum_counts_english_words_some_entry_has():
-    index = LexicalIndex(["x", "y", "z"], [
+    index = LexicalIndex.build(["x", "y", "z"], [
         {"title": ["grpo", "judg"], "abstract": ["reward", "model"], "comment": ["보상"]},
         {"title": ["dpo"], "abstract": ["reward"], "comment": []},
         {"title": ["ppo"], "abstract": ["polici"], "comment": ["모델"]},

@@ -27,12 +27,13 @@ import pytest
 
 from rag.ask.retrieve import hybrid, search_index, understand_question
 from rag.config import Settings, load_settings
-from rag.index.lexical import load_token_cache
+from rag.index.lexical import lexical_path
 from rag.index.locks import IndexLockedError, reindex_lock
 from rag.index.manifest import load_manifest
 from rag.index.reader import Index
 from rag.index.reindex import reindex
 from rag.index.store import close_client, connect, generation_path, list_collections
+from rag.index.tokens import TokenStore
 from rag.index.vectors import FILES as VECTOR_FILES
 from rag.index.vectors import load_vectors
 
@@ -512,8 +513,9 @@ def _check_consistent(settings: Settings) -> None:
     assert st["matrix"] == sorted(st["chunks"]), "the vector matrix has a row per owned chunk"
     listed = [eid for f in manifest.files.values() for eid in f["entries"]]
     assert sorted(listed) == sorted(manifest.entries), "file records and entries agree"
-    cache = load_token_cache(settings.index_dir)
-    assert all(h in cache for h in st["hashes"].values()), "lexical tokens were cached before the commit"
+    cached = TokenStore(settings.index_dir).get(st["hashes"].values())
+    assert all(h in cached for h in st["hashes"].values()), "lexical tokens were stored before the commit"
+    assert lexical_path(settings.index_dir, st["hashes"]).is_dir(), "the lexical index was saved before the commit"
     index = Index(settings)
     try:
         hits = search_index(index, "object detection with transformers", 5).hits

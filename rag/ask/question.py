@@ -12,7 +12,7 @@ from datetime import date
 from functools import lru_cache
 
 from rag.ask.dates import parse_days
-from rag.index.lexical import analyse_query, english_stems, tokenize_query
+from rag.index.tokens import analyse_query, english_stems, tokenize_query
 from rag.model import Filters, Range
 from rag.text import HANGUL
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.ask.question import Understanding, clauses, understand
-from rag.index.lexical import tokenize_query
 from rag.index.reader import Index, IndexView
+from rag.index.tokens import tokenize_query
 from rag.model import Entry, Filters, Hit
 from rag.text import normalize_title
 

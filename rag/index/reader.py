@@ -27,7 +27,7 @@ import numpy as np
 from rag.config import Settings
 from rag.index.commit import committed_stamp, read_committed
 from rag.index.embeddings import get_embedder
-from rag.index.lexical import LexicalIndex, build_lexical, load_token_cache
+from rag.index.lexical import LexicalIndex, open_lexical
 from rag.index.manifest import Manifest
 from rag.index.store import (
     StoreUnavailableError,
@@ -99,7 +99,7 @@ class IndexView:
     settings: Settings
     manifest: Manifest = field(default_factory=Manifest)
     entries: dict[str, Entry] = field(default_factory=dict)
-    lexical: LexicalIndex = field(default_factory=lambda: LexicalIndex([], []))
+    lexical: LexicalIndex = field(default_factory=lambda: LexicalIndex.build([], []))
     collection: Collection | None = None  # None when nothing is indexed
     vectors: ChunkVectors | None = None  # local generations: their vector matrix
     dense_ok: bool = True  # False when the index was built with another embedder
@@ -314,7 +314,7 @@ class Index:
                 return False
             collection, vectors = self._store_of(manifest)
             entries = manifest.entries_by_id()
-            lexical = build_lexical(entries, manifest.hashes(), load_token_cache(index_dir))
+            lexical = open_lexical(index_dir, entries, manifest.hashes())
             embedder_used = manifest.fingerprint.get("embedder", self.settings.embedder)
             dense_ok = embedder_used == self.settings.embedder
             if not dense_ok:

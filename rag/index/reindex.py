@@ -41,7 +41,7 @@ from rag.config import Settings
 from rag.index.chunking import chunk_entry, entry_hash
 from rag.index.commit import commit, read_committed
 from rag.index.embeddings import get_embedder
-from rag.index.lexical import entry_tokens, load_token_cache, save_token_cache
+from rag.index.lexical import keep_lexical, lexical_key, lexical_path, open_lexical
 from rag.index.locks import reindex_lock, server_lease
 from rag.index.manifest import EntryRecord, Manifest, ManifestError
 from rag.index.scan import check_data_dir, scan
@@ -55,6 +55,7 @@ from rag.index.store import (
     is_local,
     sweep,
 )
+from rag.index.tokens import TokenStore
 from rag.index.vectors import has_vectors, write_vectors
 from rag.model import Entry, ReindexReport
 
@@ -97,7 +98,7 @@ def _committed(settings: Settings, report: ReindexReport) -> Manifest:
 
 def _clear_temp_files(index_dir: Path) -> None:
     """Remove half-written temp files of a killed run (the renames that would commit them never ran)."""
-    for pattern in (".manifest-*.tmp", ".tokens-*.tmp"):
+    for pattern in (".manifest-*.tmp", ".tokens-*.tmp", "lexical-tokens.json"):
         for tmp in index_dir.glob(pattern):
             tmp.unlink(missing_ok=True)
 
@@ -211,6 +212,9 @@ def apply(settings: Settings, p: Plan, report: ReindexReport, on_progress: Progr
     """Write what the plan needs and commit it; returns the committed manifest."""
     if not p.changes:
         report.message = report.message or "Nothing changed: no embedding done."
+        if p.old.entries and not lexical_path(settings.index_dir, p.old.hashes()).is_dir():
+            _phase("tokens")  # a new tokenizer version, or a lost copy: made once, here
+            _cache_tokens(Path(settings.index_dir), p.old, p.old)
         return p.old
     if p.upgrade and not report.message:
         report.message = "Stored the index's vectors as a matrix beside it (once, for faster search)."
@@ -303,19 +307,19 @@ def _delete_ids(coll, ids: list[str]) -> None:
 
 
 def _cache_tokens(index_dir: Path, old: Manifest, new: Manifest) -> None:
-    """Cache lexical tokens of new content before the commit, like its vectors.
-
-    The cache keeps the old manifest's tokens too, so a reader still on the old manifest
-    never has to tokenize (load Kiwi) again; older content is pruned when tokens are added.
-    """
-    cache = load_token_cache(index_dir)
-    missing = {rec.hash: rec.entry for rec in new.entries.values() if rec.hash not in cache}
-    if not missing:
-        return
-    for content, entry in missing.items():
-        cache[content] = entry_tokens(entry)
-    keep = set(new.hashes().values()) | set(old.hashes().values())
-    save_token_cache(index_dir, {h: t for h, t in cache.items() if h in keep})
+    """Tokenize new content and save the new state's lexical index, before the commit (like
+    its vectors): a reader of the new state finds both ready. The old state's tokens and
+    lexical index stay for readers still on it; anything older goes."""
+    store = TokenStore(index_dir)
+    keep = set(old.hashes().values()) | set(new.hashes().values())
+    before = store.get(keep)
+    store.complete({rec.hash: rec.entry for rec in new.entries.values() if rec.hash not in before})
+    if len(before) < len(keep):
+        store.keep_only(keep)
+    new_key = lexical_key(new.hashes())
+    if not lexical_path(index_dir, new.hashes()).is_dir():
+        open_lexical(index_dir, new.entries_by_id(), new.hashes())
+    keep_lexical(index_dir, {lexical_key(old.hashes()), new_key})
 
 
 def _sweep(settings: Settings, committed: Manifest, dropped: set[str], dirty: bool) -> None:
