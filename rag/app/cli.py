@@ -153,5 +153,22 @@ def eval_cmd(questions_file: str, data: str | None, index: str | None, k: int, a
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2) if as_json else format_table(summary))
 
 
+@main.command("brief")
+@click.option("--day", help="The day, YYYY-MM-DD (default: the digest's last day).")
+@click.option("--index", type=click.Path(), help="Index folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the day and its entries as JSON.")
+@friendly
+def brief_cmd(day: str | None, index: str | None, as_json: bool) -> None:
+    """What's new: a day's entries as Markdown (title, tags, the author's one-line take)."""
+    from rag.app.brief import day_brief, day_brief_json
+    from rag.index.reader import get_index
+
+    idx = get_index(_settings(index=index))
+    if as_json:
+        _emit(day_brief_json(idx, day))
+    else:
+        click.echo(day_brief(idx, day), nl=False)
+
+
 if __name__ == "__main__":
     main()
