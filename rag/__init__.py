@@ -8,7 +8,8 @@ The public API, shared by the CLI, the web app and the MCP server:
 
 The package reads as the flow: `digest` parses day files into `model.Entry`; `index/` chunks,
 embeds and stores them (reindex) and reads the committed state back (reader); `ask/` reads a
-question, retrieves and writes the answer; `app/` is the CLI and the web app; `eval/` measures.
+question, retrieves and writes the answer; `app/` is the CLI, the web app, the MCP server and the
+day brief; `eval/` measures.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from rag.app.brief import DayError, day_brief
 from rag.ask.answer import answer_question
 from rag.ask.answer import answer_stream as _answer_stream
 from rag.ask.conversation import History
@@ -34,6 +36,7 @@ __all__ = [
     "Answer", "Citation", "DigestRetriever", "Entry", "Filters", "Hit", "Index", "IndexLockedError", "ParseError",
     "QuestionError", "ReindexReport", "Settings", "Understanding", "answer", "answer_stream", "as_retriever",
     "get_index", "reindex", "search", "understand",
+    "DayError", "day_brief",  # what's new: a day's entries in brief (Markdown)
 ]
 
 
