@@ -2,7 +2,8 @@
 
 `day_brief(index)` is the latest day as Markdown (title, tags and the author's one-line take
 in Korean and English); `rag brief` prints it and the web app shows it before the first
-question. `day_full` is a day in full, the MCP server's day resource. A day the digest does not have is an error that names the nearest days it has.
+question. `day_full` is a day in full, the MCP server's day resource. A day the digest does
+not have is an error that names the nearest days it has.
 """
 
 from __future__ import annotations
