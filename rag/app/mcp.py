@@ -245,7 +245,7 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         Filter by one day, a date range (date_from..date_to, inclusive) and/or a tag."""
         v = view()
         if day and (date_from or date_to):
-            raise DayError("give either day or date_from/date_to, not both")
+            raise ArgumentError("give either day or date_from/date_to, not both")
         days: tuple = ()
         if day:
             one, _ = day_entries(v, day)  # a day the digest lacks names the nearest it has
