@@ -8,7 +8,8 @@ The public API, shared by the CLI, the web app and the MCP server:
 
 The package reads as the flow: `digest` parses day files into `model.Entry`; `index/` chunks,
 embeds and stores them (reindex) and reads the committed state back (reader); `ask/` reads a
-question, retrieves and writes the answer; `app/` is the CLI and the web app; `eval/` measures.
+question, retrieves and writes the answer; `app/` is the CLI, the web app, the MCP server and the
+day brief; `eval/` measures.
 
 Importing `rag` (or any `rag.x`, which imports this first) loads nothing heavy: the API's
 functions live in `rag.api` and the names below are imported on first use, so `rag reindex`
@@ -28,16 +29,18 @@ _HOMES = {
     "Answer": "rag.model", "Citation": "rag.model", "Entry": "rag.model", "Filters": "rag.model",
     "Hit": "rag.model", "ReindexReport": "rag.model", "Understanding": "rag.ask.question",
     "QuestionError": "rag.ask.prepare", "ParseError": "rag.digest", "IndexLockedError": "rag.index.locks",
-    "Settings": "rag.config",
+    "Settings": "rag.config", "day_brief": "rag.app.brief", "DayError": "rag.app.brief",
 }
 __all__ = [
-    "Answer", "Citation", "DigestRetriever", "Entry", "Filters", "Hit", "Index", "IndexLockedError", "ParseError",
+    "Answer", "Citation", "DayError", "DigestRetriever", "Entry", "Filters", "Hit", "Index", "IndexLockedError",
+    "ParseError", "day_brief",
     "QuestionError", "ReindexReport", "Settings", "Understanding", "answer", "answer_stream", "as_retriever",
     "get_index", "reindex", "search", "understand",
 ]
 
 if TYPE_CHECKING:
     from rag.api import answer, answer_stream, reindex, search, understand
+    from rag.app.brief import DayError, day_brief
     from rag.ask.prepare import QuestionError
     from rag.ask.question import Understanding
     from rag.ask.retriever import DigestRetriever, as_retriever

@@ -32,6 +32,8 @@ class Settings:
     llm_max_retries: int = 2
     host: str = "127.0.0.1"
     port: int = 7860
+    # The bearer token `rag mcp --http` requires (never printed or logged).
+    mcp_token: str | None = field(default=None, repr=False)
     embedder: str = "use-m3"
     embed_batch: int = 64
     # Chunking: bump `chunk_version` when the chunking code changes meaningfully, so old
@@ -72,6 +74,7 @@ def load_settings(**overrides: object) -> Settings:
         "openai_base_url": _env("OPENAI_BASE_URL"),
         "llm_model": _env("RAG_LLM_MODEL"),
         "host": _env("RAG_HOST"),
+        "mcp_token": _env("RAG_MCP_TOKEN"),
         "embedder": _env("RAG_EMBEDDER"),
     }
     port = _env("RAG_PORT")

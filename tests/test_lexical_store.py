@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 
 from conftest import seed_settings_for
+
 from rag.ask.retrieve import search_index
 from rag.index import tokens
 from rag.index.commit import read_committed

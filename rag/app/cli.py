@@ -153,5 +153,56 @@ def eval_cmd(questions_file: str, data: str | None, index: str | None, k: int, a
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2) if as_json else format_table(summary))
 
 
+@main.command("brief")
+@click.option("--day", help="The day, YYYY-MM-DD (default: the digest's last day).")
+@click.option("--index", type=click.Path(), help="Index folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the day and its entries as JSON.")
+@friendly
+def brief_cmd(day: str | None, index: str | None, as_json: bool) -> None:
+    """What's new: a day's entries as Markdown (title, tags, the author's one-line take)."""
+    from rag.app.brief import day_brief, day_brief_json
+    from rag.index.reader import get_index
+
+    idx = get_index(_settings(index=index))
+    if as_json:
+        _emit(day_brief_json(idx, day))
+    else:
+        click.echo(day_brief(idx, day), nl=False)
+
+
+@main.command("mcp")
+@click.option("--http", "http", is_flag=True, help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (with --http).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="Port (with --http).")
+@click.option("--insecure-no-auth", is_flag=True,
+              help="Serve a non-loopback host without RAG_MCP_TOKEN (anyone who reaches the port may call it).")
+@click.option("--index", type=click.Path(), help="Index folder.")
+@friendly
+def mcp_cmd(http: bool, host: str, port: int, insecure_no_auth: bool, index: str | None) -> None:
+    """Serve the digest over the Model Context Protocol (stdio by default)."""
+    import contextlib
+
+    from rag.app.mcp import check_binding, serve_http, serve_stdio
+    from rag.index.reader import get_index
+
+    ctx = click.get_current_context()
+    given = [f"--{n.replace('_', '-')}" for n in ("host", "port", "insecure_no_auth")
+             if ctx.get_parameter_source(n) is not click.core.ParameterSource.DEFAULT]
+    if given and not http:
+        raise click.UsageError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --http")
+    settings = _settings(index=index)
+    if http:
+        check_binding(host, settings.mcp_token, insecure_no_auth)
+    # On stdio, stdout is the protocol's: whatever opening the index prints goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        idx = get_index(settings)
+    if idx.unavailable:  # like the app: start anyway, tools answer once the store is back
+        click.echo(f"rag mcp: {idx.unavailable}", err=True)
+    if http:
+        serve_http(idx, settings, host, port)
+    else:
+        serve_stdio(idx, settings)
+
+
 if __name__ == "__main__":
     main()
