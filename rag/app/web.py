@@ -277,4 +277,7 @@ def serve(settings: Settings) -> None:
         print(report.summary(), flush=True)
         for err in report.errors:
             print(f"skipped: {err}", flush=True)
-    launch(build_app(settings), settings)
+    app = build_app(settings)
+    # The first question must not pay for loading the models: load them while the page loads.
+    threading.Thread(target=get_index(settings).warm_up, name="warm-up", daemon=True).start()
+    launch(app, settings)

@@ -270,6 +270,17 @@ class Index:
                                                  view.manifest.collection, view.collection.client()))
         return self._vectorstore[1]
 
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for: the embedding model, Kiwi
+        (the Korean tokenizer) and the pages of the index a search touches."""
+        from rag.index.tokens import analyse_query
+
+        vector = self.embedder.embed_query("warm-up: 검색 준비")
+        analyse_query("질문에 답할 준비를 합니다")
+        view = self.view()
+        view.dense(vector, 10)
+        view.lexical.search(["warm"], 10)
+
     def _current_stamp(self) -> object:
         """The committed stamp; on a server polled at most every REMOTE_POLL_S seconds."""
         if is_local(self.settings):

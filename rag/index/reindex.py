@@ -30,6 +30,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -187,21 +188,28 @@ def _write_generation(settings: Settings, p: Plan, on_progress: Progress | None,
     index_dir = Path(settings.index_dir)
     if not is_local(settings):
         (index_dir / DIRTY_NAME).touch()
-    _phase("copy")
-    writer = begin_write(settings, p.new.collection, p.new.version, p.base.generation or None)
-    try:
-        _write_chunks(writer, p.pending, p.dropped, settings, on_progress, report)
-        if writer.private:
-            _phase("vectors")
-            base_dir = generation_path(settings, p.base.generation) if p.base.generation else None
-            write_vectors(writer.path, sorted(p.new.chunk_ids()), writer.collection, base_dir)
-        _phase("tokens")
-        _cache_tokens(index_dir, p.old, p.new)
-        _phase("finish")
-        writer.finish()
-    except BaseException:
-        close_client(writer.client)  # an uncommitted copy is swept by the next run
-        raise
+    # The tokens (Kiwi) and the lexical index do not depend on the vector store: they are
+    # made while the chunks are embedded and stored, and loading the embedding model overlaps
+    # with opening Chroma; on two cores a cold reindex of one day takes about half as long.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="reindex") as pool:
+        tokens = pool.submit(_cache_tokens, index_dir, p.old, p.new)
+        if p.pending:
+            pool.submit(get_embedder(settings).embed_query, "warm-up")
+        _phase("copy")
+        writer = begin_write(settings, p.new.collection, p.new.version, p.base.generation or None)
+        try:
+            _write_chunks(writer, p.pending, p.dropped, settings, on_progress, report)
+            if writer.private:
+                _phase("vectors")
+                base_dir = generation_path(settings, p.base.generation) if p.base.generation else None
+                write_vectors(writer.path, sorted(p.new.chunk_ids()), writer.collection, base_dir)
+            _phase("tokens")
+            tokens.result()
+            _phase("finish")
+            writer.finish()
+        except BaseException:
+            close_client(writer.client)  # an uncommitted copy is swept by the next run
+            raise
     p.new.generation = writer.generation
     # Readers may still be on the old generation (never on one of old settings).
     p.new.previous = "" if report.rebuilt else p.old.generation
