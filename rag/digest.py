@@ -40,7 +40,14 @@ from pathlib import Path
 from rag.model import Entry, Source
 from rag.text import has_hangul, normalize_title
 
-__all__ = ["ParseError", "ParseReport", "day_files", "find_links", "parse_day_file", "parse_day_text", "parse_dir"]
+__all__ = [
+    "PARSER_VERSION", "ParseError", "ParseReport", "day_files", "find_links", "parse_day_file", "parse_day_text",
+    "parse_dir", "tag_key",
+]
+
+# Bump when the same file parses into different entries: an index reuses stored entries of
+# unchanged files only when they were parsed by this version. 2: tags have one spelling.
+PARSER_VERSION = 2
 
 # Input bounds: a day file is a few kB; anything near these sizes is not a day file, and
 # refusing it early keeps memory and time bounded for whatever lands in the data dir.
@@ -147,7 +154,13 @@ def _parse_authors(line: str) -> tuple[str, ...]:
 
 
 def _parse_tags(line: str) -> list[str]:
-    return [tag for token in line.split() if (tag := token.lstrip("#").lower())]
+    return [tag for token in line.split() if (tag := token.lstrip("#"))]
+
+
+def tag_key(tag: str) -> str:
+    """The one spelling of a tag: lowercased, '_' written '-' ("Efficient_Training" and
+    "efficient-training" are one tag). The original spelling is kept for display."""
+    return tag.casefold().replace("_", "-")
 
 
 def _looks_like_abstract(line: str) -> bool:
@@ -224,6 +237,9 @@ class _EntryBuilder:
         abstract, comment_ko, comment_en = _split_body(self.body)
         texts = [abstract or "", comment_ko, comment_en]
         links = tuple(dict.fromkeys(url for text in texts for url in find_links(text)))
+        spelled: dict[str, str] = {}  # one spelling -> the first way the file writes it
+        for tag in self.tags:
+            spelled.setdefault(tag_key(tag), tag)
         return Entry(
             id=entry_id,
             day=day,
@@ -232,9 +248,10 @@ class _EntryBuilder:
             abstract=abstract,
             comment_ko=comment_ko,
             comment_en=comment_en,
-            tags=tuple(dict.fromkeys(self.tags)),
+            tags=tuple(spelled),
             links=links,
             source=Source(file=file, line=self.line),
+            tag_labels=tuple(spelled.values()),
         )
 
 

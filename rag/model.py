@@ -31,9 +31,15 @@ class Entry:
     abstract: str | None
     comment_ko: str  # "" when absent; lines joined with "\n"
     comment_en: str  # "" when absent; lines joined with "\n"
-    tags: tuple[str, ...]  # without '#', lowercased, order kept
+    tags: tuple[str, ...]  # without '#', one spelling (tag_key): what filters, counts and search use
     links: tuple[str, ...]  # URLs of abstract and comments, in order, deduplicated
     source: Source
+    tag_labels: tuple[str, ...] = ()  # the tags as the day file spells them, for display
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The tags as written in the digest (the normalized ones when that is unknown)."""
+        return self.tag_labels or self.tags
 
 
 @dataclass(frozen=True)

@@ -200,9 +200,11 @@ def test_bare_links_after_korean_commentary_stay_with_it():
     assert entry.links == ("https://a.example/1", "https://b.example/2")
 
 
-def test_tags_are_lowercased_without_hash_and_keep_their_order():
-    [entry] = parse_day_text("2031년 3월 4일\nT\n(A)\n코멘트.\n#Object_Detection  #RL #rl #a\n")
-    assert entry.tags == ("object_detection", "rl", "a")
+def test_tags_have_one_spelling_without_hash_and_keep_their_order_and_their_labels():
+    [entry] = parse_day_text("2031년 3월 4일\nT\n(A)\n코멘트.\n#Object_Detection  #RL #rl #a #object-detection\n")
+    assert entry.tags == ("object-detection", "rl", "a")
+    # What the file wrote first is what the cards show.
+    assert entry.labels == ("Object_Detection", "RL", "a")
 
 
 def test_a_title_can_contain_colons_parentheses_and_quotes():

@@ -21,7 +21,7 @@ from rag import digest
 from rag.app.cli import main
 from rag.ask.prepare import QuestionError
 from rag.config import MAX_QUESTION_CHARS, Settings
-from rag.digest import ParseError, parse_day_file, parse_day_text, parse_dir
+from rag.digest import ParseError, parse_day_file, parse_day_text, parse_dir, tag_key
 from rag.model import Entry, Source
 
 REPO = Path(__file__).resolve().parents[1]
@@ -143,7 +143,8 @@ def test_a_valid_day_gives_back_every_entry_with_its_fields(parts):
     entries = parse_day_text(render(parts), "valid.txt")
     assert [e.title for e in entries] == [title for title, _, _, _ in parts]
     assert [list(e.authors) for e in entries] == [authors for _, authors, _, _ in parts]
-    assert [list(e.tags) for e in entries] == [list(dict.fromkeys(tags)) for _, _, _, tags in parts]
+    assert [list(e.tags) for e in entries] == [list(dict.fromkeys(map(tag_key, tags))) for _, _, _, tags in parts]
+    assert [len(e.labels) for e in entries] == [len(e.tags) for e in entries]
     for entry, (_, _, body, _) in zip(entries, parts):
         # Abstract, Korean and English commentary split the body; none of it is lost or reordered.
         texts = [entry.abstract or "", entry.comment_ko, entry.comment_en]

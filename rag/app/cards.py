@@ -65,7 +65,7 @@ def entry_card(entry: Entry, n: int | None = None, labels: dict[str, str] | None
         authors_html = f"<details><summary>{shown}, … (+{len(entry.authors) - LONG_AUTHORS})</summary>{html.escape(authors)}</details>"
     else:
         authors_html = html.escape(authors) or "—"
-    tags = "".join(f'<span class="src-tag">#{html.escape(t)}</span>' for t in entry.tags)
+    tags = "".join(f'<span class="src-tag">#{html.escape(t)}</span>' for t in entry.labels)
     parts = [
         f'<div class="src-card"{anchor}>',
         f"<h4>{num}{html.escape(entry.title)}</h4>",

@@ -94,7 +94,7 @@ def ask_cmd(question: str, index: str | None, as_json: bool) -> None:
         click.echo("")
     for c in result.citations:
         e = c.entry
-        click.echo(f"[{c.n}] {e.title} ({e.day.isoformat()}) {' '.join('#' + t for t in e.tags)}")
+        click.echo(f"[{c.n}] {e.title} ({e.day.isoformat()}) {' '.join('#' + t for t in e.labels)}")
 
 
 @main.command("search")
@@ -118,7 +118,7 @@ def search_cmd(question: str, k: int, index: str | None, as_json: bool) -> None:
         ])
         return
     for n, h in enumerate(hits, 1):
-        click.echo(f"{n:>2}. {h.entry.day.isoformat()}  {h.entry.title}  {' '.join('#' + t for t in h.entry.tags)}")
+        click.echo(f"{n:>2}. {h.entry.day.isoformat()}  {h.entry.title}  {' '.join('#' + t for t in h.entry.labels)}")
 
 
 @main.command("serve")

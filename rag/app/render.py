@@ -80,7 +80,7 @@ def _code(text: str) -> str:
 
 def tags_markdown(entry: Entry) -> str:
     """The entry's tags as code spans: `#rl` `#reasoning`."""
-    return " ".join(_code("#" + t) for t in entry.tags)
+    return " ".join(_code("#" + t) for t in entry.labels)
 
 
 def entry_brief(entry: Entry) -> str:

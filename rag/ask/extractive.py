@@ -122,7 +122,7 @@ def _listing(prep: Prepared) -> str:
     more = p["list_more"].format(shown=len(shown)) if len(prep.hits) > len(shown) else ""
     lines = [p["list_head"].format(count=len(prep.hits), more=more)]
     for n, hit in enumerate(shown, 1):
-        tags = " ".join("#" + t for t in hit.entry.tags)
+        tags = " ".join("#" + t for t in hit.entry.labels)
         lines.append(f"- {hit.entry.day.isoformat()} \u00b7 {hit.entry.title} [{n}] {tags}".rstrip())
     return "\n".join(lines)
 

@@ -85,8 +85,9 @@ def answer_language(text: str) -> str:
     return detect_language(text)
 
 
-def tag_key(tag: str) -> str:
-    """One spelling for a tag's variants: "efficient-training" and "efficient_training" meet."""
+def match_key(tag: str) -> str:
+    """What a tag name and the words naming it in a question share: "efficient training",
+    "efficient-training" and "EfficientTraining" meet."""
     return re.sub(r"[\s_\-]+", "", tag.casefold())
 
 
@@ -139,7 +140,7 @@ def _trie_pattern(words: list[str]) -> str:
 def _tag_patterns(known: frozenset[str]) -> _TagPatterns | None:
     """One alternation of every tag variant, compiled into the cue patterns (per tag set)."""
     spellings = _tag_spellings(known)
-    tags_of = {v.casefold(): spellings[tag_key(tag)] for tag in known for v in _tag_variants(tag)}
+    tags_of = {v.casefold(): spellings[match_key(tag)] for tag in known for v in _tag_variants(tag)}
     if not tags_of:
         return None
     alt = _trie_pattern(sorted(tags_of))
@@ -159,10 +160,11 @@ def _tag_patterns(known: frozenset[str]) -> _TagPatterns | None:
 
 @lru_cache(maxsize=8)
 def _tag_spellings(known: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    """Tags by their one spelling (_tag_key)."""
+    """Tags by their match_key (a tag the digest spelled two ways is one tag since parsing, but a
+    hand-made index may still hold both)."""
     by_key: dict[str, list[str]] = {}
     for tag in sorted(known):
-        by_key.setdefault(tag_key(tag), []).append(tag)
+        by_key.setdefault(match_key(tag), []).append(tag)
     return {key: tuple(tags) for key, tags in by_key.items()}
 
 
@@ -187,8 +189,8 @@ def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str], papers_
     rest = text
     for m in list(_TAG.finditer(text)):
         tag = m[1].lower()
-        if tag_key(tag) in spellings or not known:
-            tags.extend(t for t in spellings.get(tag_key(tag), (tag,)) if t not in tags)
+        if match_key(tag) in spellings or not known:
+            tags.extend(t for t in spellings.get(match_key(tag), (tag,)) if t not in tags)
             rest = rest.replace(m[0], " ", 1)
     # The alternation of every tag variant is slow to scan (0.3 ms): only a question with a
     # cue word and a tag's name in it gets there.

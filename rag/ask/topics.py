@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from rag.ask.question import Understanding, tag_key
+from rag.ask.question import Understanding, match_key
 from rag.index.reader import IndexView
 from rag.model import Hit
 
@@ -56,7 +56,7 @@ def named_tags(topic: str, tags: Iterable[str]) -> set[str]:
     out = set()
     for tag in tags:
         own = [w for w in _WORD.findall(tag.casefold()) if w not in _GENERIC]
-        if len(tag_key(tag)) >= 2 and (tag_key(tag) in names or (own and all(w in words for w in own))):
+        if len(match_key(tag)) >= 2 and (match_key(tag) in names or (own and all(w in words for w in own))):
             out.add(tag)
     return out
 
@@ -70,7 +70,7 @@ def topic_tags(view: IndexView, u: Understanding, hits: list[Hit]) -> tuple[str,
     named = named_tags(u.topic, share)
     chosen = [t for t in share if t in named and share[t] / len(best) >= NAMED_SHARE]
     if chosen:
-        return _spellings(view, chosen)
+        return tuple(sorted(chosen))
     admitted = view.admitted(replace(u.filters, tags=()))
     total = max(int(admitted.sum()), 1)
     for tag, count in share.most_common():
@@ -78,14 +78,8 @@ def topic_tags(view: IndexView, u: Understanding, hits: list[Hit]) -> tuple[str,
             break
         base = int((admitted & view.tag_rows(tag)).sum()) / total
         if count / len(best) >= MIN_LIFT * base:
-            return _spellings(view, [tag])
+            return (tag,)
     return ()
-
-
-def _spellings(view: IndexView, tags: list[str]) -> tuple[str, ...]:
-    """The tags with every other spelling the digest uses for them (efficient_training)."""
-    keys = {tag_key(t) for t in tags}
-    return tuple(sorted(t for t in view.tags if tag_key(t) in keys))
 
 
 def on_topic(view: IndexView, u: Understanding, hits: list[Hit], tags: tuple[str, ...]) -> list[Hit]:

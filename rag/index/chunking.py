@@ -33,6 +33,8 @@ def entry_hash(entry: Entry) -> str:
         "comment_en": _norm_ws(entry.comment_en),
         "tags": list(entry.tags),
     }
+    if entry.labels != entry.tags:  # spelled otherwise in the file: shown so, so it counts
+        payload["tag_labels"] = list(entry.labels)
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()
 
@@ -77,7 +79,7 @@ def chunk_entry(entry: Entry, content_hash: str, max_chars: int, overlap: int) -
     # make every chunk huge, so the prefix is capped (the title chunk keeps the full title).
     head = entry.title[:TITLE_PREFIX_CHARS]
     texts: list[tuple[str, str]] = [
-        ("title", piece) for piece in windows(" ".join([entry.title, *("#" + t for t in entry.tags)]), max_chars, 0)
+        ("title", piece) for piece in windows(" ".join([entry.title, *("#" + t for t in entry.labels)]), max_chars, 0)
     ]
     for kind in KINDS[1:]:
         body = getattr(entry, kind) or ""

@@ -48,6 +48,7 @@ class Manifest:
     version: int = 0
     updated: str = ""
     files: dict[str, dict] = field(default_factory=dict)  # rel path -> {"sha", "entries"}
+    parser: int = 0  # the parser version its entries were read with (rag.digest.PARSER_VERSION)
     entries: dict[str, EntryRecord] = field(default_factory=dict)
 
     def entries_by_id(self) -> dict[str, Entry]:
@@ -93,6 +94,7 @@ def entry_from_dict(data: dict) -> Entry:
         tags=tuple(data["tags"]),
         links=tuple(data["links"]),
         source=Source(**data["source"]),
+        tag_labels=tuple(data.get("tag_labels", ())),
     )
 
 
@@ -126,6 +128,7 @@ def _parse(raw: dict) -> Manifest:
         version=raw["version"],
         updated=raw["updated"],
         files=raw["files"],
+        parser=raw.get("parser", 0),
         entries={
             eid: EntryRecord(
                 entry=entry_from_dict(rec["entry"]), hash=rec["hash"],
@@ -173,6 +176,7 @@ def manifest_json(manifest: Manifest) -> str:
         "version": manifest.version,
         "updated": manifest.updated,
         "files": manifest.files,
+        "parser": manifest.parser,
         "entries": {
             eid: {"entry": entry_to_dict(rec.entry), "hash": rec.hash, "chunks": rec.chunks, "file": rec.file}
             for eid, rec in manifest.entries.items()

@@ -39,6 +39,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from rag.config import Settings
+from rag.digest import PARSER_VERSION
 from rag.index.chunking import chunk_entry, entry_hash
 from rag.index.commit import commit, read_committed
 from rag.index.embeddings import get_embedder
@@ -176,6 +177,7 @@ def plan(settings: Settings, data_dir: Path, report: ReindexReport) -> Plan:
     new = Manifest(
         fingerprint=fp, collection=collection, generation=base.generation, previous=base.previous,
         version=old.version + 1, updated=datetime.now(timezone.utc).isoformat(timespec="seconds"), files=files,
+        parser=PARSER_VERSION,
     )
     pending = _diff(settings, base, current, new, report)
     upgrade = is_local(settings) and bool(base.generation) and not has_vectors(generation_path(settings, base.generation))

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from rag.digest import ParseError, day_files, parse_day_file
+from rag.digest import PARSER_VERSION, ParseError, day_files, parse_day_file
 from rag.index.manifest import Manifest
 from rag.model import Entry, ReindexReport, Source
 
@@ -32,16 +32,18 @@ def _sha256(path: Path) -> str:
 def scan(data_dir: Path, old: Manifest, report: ReindexReport) -> tuple[dict[str, dict], dict[str, tuple[Entry, str]]]:
     """Files and entries now in the data directory, by entry id with their file.
 
-    Files whose bytes did not change are not parsed again: their entries come from the manifest.
+    Files whose bytes did not change are not parsed again: their entries come from the manifest
+    (when this version of the parser read them).
     """
     files: dict[str, dict] = {}
     entries: dict[str, tuple[Entry, str]] = {}
+    reuse = old.parser == PARSER_VERSION
     for path in day_files(data_dir):
         rel = path.relative_to(data_dir).as_posix()
         previous = old.files.get(rel)
         try:
             sha = _sha256(path)
-            if previous and previous["sha"] == sha and all(e in old.entries for e in previous["entries"]):
+            if reuse and previous and previous["sha"] == sha and all(e in old.entries for e in previous["entries"]):
                 # Same bytes, same entries: only where the data directory is may have changed.
                 parsed = [_moved(old.entries[e].entry, path) for e in previous["entries"]]
             else:

@@ -26,7 +26,7 @@ from rag.text import HANGUL
 # Field -> how an entry's text feeds it. Commentary and abstract stay apart so a question
 # about the digest author's opinion can match the commentary on its own.
 FIELDS = {
-    "title": lambda e: " ".join([e.title, *e.tags, *e.authors]),
+    "title": lambda e: " ".join([e.title, *e.labels, *e.authors]),
     "abstract": lambda e: e.abstract or "",
     "comment": lambda e: f"{e.comment_ko}\n{e.comment_en}",
 }
