@@ -34,6 +34,9 @@ class Settings:
     port: int = 7860
     # The bearer token `rag mcp --http` requires (never printed or logged).
     mcp_token: str | None = field(default=None, repr=False)
+    auth_file: Path | None = None  # user:password-hash lines: the app's login (rag.app.auth)
+    app_token: str | None = field(default=None, repr=False)  # or one shared password; never printed
+    admins: tuple[str, ...] = ()  # users who may reindex from the app when it has a login
     embedder: str = "use-m3"
     embed_batch: int = 64
     # Chunking: bump `chunk_version` when the chunking code changes meaningfully, so old
@@ -52,7 +55,7 @@ class Settings:
     def with_overrides(self, **overrides: object) -> "Settings":
         """Copy with the given non-None values replaced (flags beat the environment)."""
         clean = {k: v for k, v in overrides.items() if v is not None}
-        for key in ("data_dir", "index_dir"):
+        for key in ("data_dir", "index_dir", "auth_file"):
             if key in clean:
                 clean[key] = Path(clean[key]).expanduser()  # type: ignore[arg-type]
         return replace(self, **clean)
@@ -75,6 +78,9 @@ def load_settings(**overrides: object) -> Settings:
         "llm_model": _env("RAG_LLM_MODEL"),
         "host": _env("RAG_HOST"),
         "mcp_token": _env("RAG_MCP_TOKEN"),
+        "auth_file": _env("RAG_AUTH_FILE"),
+        "app_token": _env("RAG_APP_TOKEN"),
+        "admins": tuple(a.strip() for a in (_env("RAG_ADMINS") or "").split(",") if a.strip()) or None,
         "embedder": _env("RAG_EMBEDDER"),
     }
     port = _env("RAG_PORT")

@@ -36,7 +36,8 @@ def corpus() -> Path:
 # Everything in the developer's environment that would change what the library does.
 ISOLATED_ENV = (
     "OPENAI_API_KEY", "OPENAI_BASE_URL", "RAG_CHROMA_URL", "RAG_CHROMA_TOKEN", "RAG_INDEX_DIR", "RAG_DATA_DIR",
-    "RAG_LLM_MODEL", "RAG_EMBEDDER", "RAG_HOST", "RAG_PORT", "RAG_MCP_TOKEN",
+    "RAG_LLM_MODEL", "RAG_EMBEDDER", "RAG_HOST", "RAG_PORT", "RAG_MCP_TOKEN", "RAG_AUTH_FILE", "RAG_APP_TOKEN",
+    "RAG_ADMINS",
 )
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")

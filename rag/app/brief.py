@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from rag.app.labels import label
 from rag.app.render import day_markdown, entry_brief, summary_json
 from rag.index.reader import Index, IndexView
 from rag.model import Entry
@@ -66,12 +67,13 @@ def day_entries(view: IndexView, day: date | str | None = None) -> tuple[date, l
     return day, entries
 
 
-def day_brief(view_or_index: Index | IndexView, day: date | str | None = None) -> str:
+def day_brief(view_or_index: Index | IndexView, day: date | str | None = None, lang: str = "en") -> str:
     """What's new on a day (the last one by default) as Markdown: each entry's title, tags and
-    the digest author's first sentence of commentary, Korean and (where the digest has it) English."""
+    the digest author's first sentence of commentary, Korean and (where the digest has it) English.
+    `lang` is the heading's language."""
     day, entries = day_entries(_view(view_or_index), day)
-    noun = "paper" if len(entries) == 1 else "papers"
-    head = f"## What's new on {day.isoformat()} ({len(entries)} {noun})"
+    key = "whats_new_on_one" if len(entries) == 1 else "whats_new_on"
+    head = "## " + label(key, lang, day=day.isoformat(), count=len(entries))
     return "\n\n".join([head, "\n".join(entry_brief(e) for e in entries)]) + "\n"
 
 

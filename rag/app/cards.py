@@ -1,7 +1,8 @@
-"""HTML for the web app: answers with clickable [n] and source cards, all digest text escaped.
+"""HTML for the web app: source cards, the sources panel, filter chips, all digest text escaped.
 
 Everything from the digest or the user passes through `html.escape` before it becomes
-markup; only the tags written here are real HTML.
+markup; only the tags written here are real HTML. Labels come from `rag.app.labels` in the
+page's language.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import html
 import re
 
+from rag.app.labels import label
 from rag.model import Answer, Entry, Filters, Hit
-from rag.text import MARKER
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 LONG_AUTHORS = 6
@@ -26,9 +27,14 @@ CSS = """
 .src-num { font-weight: 700; margin-right: 6px; }
 .src-card p { margin: 4px 0; white-space: pre-wrap; }
 .src-label { font-weight: 600; font-size: .8rem; text-transform: uppercase; opacity: .7; }
-.cite { text-decoration: none; font-weight: 600; }
+a.cite { text-decoration: none; font-weight: 700; color: var(--color-accent); }
 .notice { color: var(--error-text-color, #b42318); }
-@media (max-width: 640px) { .src-card { padding: 8px; } }
+.pane-head { margin: 12px 0 6px 0; font-size: 1rem; }
+#sources { max-height: 78vh; overflow-y: auto; }
+#day-from, #day-to { min-width: 200px; }
+#day-from button, #day-to button { flex-shrink: 0; }
+dialog.card-dialog { max-width: 94vw; max-height: 80vh; overflow-y: auto; border-radius: 10px; padding: 12px; }
+@media (max-width: 700px) { .src-card { padding: 8px; } #sources { max-height: none; overflow-y: visible; } }
 """
 
 
@@ -44,19 +50,8 @@ def _linkify(text: str) -> str:
     return "".join(out)
 
 
-def answer_html(text: str) -> str:
-    """Answer text for the chat: escaped, with each [n] a link to its source card.
-
-    The chat renders Markdown, so `![..](url)` would become an image the browser fetches
-    (a way for injected text to leak the conversation): its "![" is escaped too.
-    """
-    escaped = html.escape(text).replace("![", "!\\[")
-    return MARKER.sub(lambda m: f'<a class="cite" href="#src-{m[1]}">[{m[1]}]</a>', escaped)
-
-
-def entry_card(entry: Entry, n: int | None = None, labels: dict[str, str] | None = None) -> str:
+def entry_card(entry: Entry, n: int | None = None, lang: str = "en") -> str:
     """One source card: day, title, authors, tags, commentary (ko, en), abstract, links."""
-    labels = labels or {"ko": "Commentary (KO)", "en": "Commentary (EN)", "abstract": "Abstract", "links": "Links"}
     anchor = f' id="src-{n}"' if n is not None else ""
     num = f'<span class="src-num">[{n}]</span>' if n is not None else ""
     authors = ", ".join(entry.authors)
@@ -73,47 +68,44 @@ def entry_card(entry: Entry, n: int | None = None, labels: dict[str, str] | None
         f"<div>{tags}</div>" if tags else "",
     ]
     if entry.comment_ko:
-        parts.append(f'<div class="src-label">{labels["ko"]}</div><p>{_linkify(entry.comment_ko)}</p>')
+        parts.append(f'<div class="src-label">{label("commentary_ko", lang)}</div><p>{_linkify(entry.comment_ko)}</p>')
     if entry.comment_en:
-        parts.append(f'<div class="src-label">{labels["en"]}</div><p>{_linkify(entry.comment_en)}</p>')
+        parts.append(f'<div class="src-label">{label("commentary_en", lang)}</div><p>{_linkify(entry.comment_en)}</p>')
     if entry.abstract:
-        parts.append(f'<details><summary class="src-label">{labels["abstract"]}</summary><p>{_linkify(entry.abstract)}</p></details>')
+        parts.append(f'<details><summary class="src-label">{label("abstract", lang)}</summary>'
+                     f"<p>{_linkify(entry.abstract)}</p></details>")
     if entry.links:
         links = " · ".join(
             f'<a href="{html.escape(u, quote=True)}" target="_blank" rel="noopener noreferrer">{html.escape(u)}</a>'
             for u in entry.links
         )
-        parts.append(f'<div class="src-meta">{labels["links"]}: {links}</div>')
+        parts.append(f'<div class="src-meta">{label("links", lang)}: {links}</div>')
     parts.append("</div>")
     return "".join(parts)
 
 
-def sources_html(result: Answer) -> str:
+def sources_html(result: Answer, lang: str = "en") -> str:
     """The source panel: the cited cards (or the closest ones when abstaining), then every other
     entry the search found, collapsed under "More from the digest"."""
     if not result.contexts:
-        return "<p>No sources.</p>"
-    head = "Closest in the digest" if result.abstained and not result.citations else "Sources"
-    more_head = "More from the digest"
-    if result.lang == "ko":
-        head = "다이제스트에서 가장 가까운 항목" if result.abstained and not result.citations else "출처"
-        more_head = "다이제스트의 다른 항목"
+        return f"<p>{label('no_sources', lang)}</p>"
+    head = label("closest" if result.abstained and not result.citations else "sources", lang)
     cited = {c.n for c in result.citations}
     numbered = [(n, h) for n, h in enumerate(result.contexts, 1) if n in cited] or list(enumerate(result.contexts[:3], 1))
     shown = {n for n, _ in numbered}
-    cards = "".join(entry_card(h.entry, n) for n, h in numbered)
+    cards = "".join(entry_card(h.entry, n, lang) for n, h in numbered)
     rest = [h for n, h in enumerate(result.contexts, 1) if n not in shown]
     more = (
-        f'<details class="more-sources"><summary>{html.escape(more_head)} ({len(rest)})</summary>'
-        f'{"".join(entry_card(h.entry) for h in rest)}</details>'
+        f'<details class="more-sources"><summary>{html.escape(label("more", lang))} ({len(rest)})</summary>'
+        f'{"".join(entry_card(h.entry, lang=lang) for h in rest)}</details>'
         if rest else ""
     )
     return f'<h3>{html.escape(head)}</h3><div class="cited-sources">{cards}</div>{more}'
 
 
-def hits_html(hits: list[Hit]) -> str:
+def hits_html(hits: list[Hit], lang: str = "en") -> str:
     """Cards for a list of hits (browse views)."""
-    return "".join(entry_card(h.entry) for h in hits) or "<p>No entries.</p>"
+    return "".join(entry_card(h.entry, lang=lang) for h in hits) or f"<p>{label('no_entries', lang)}</p>"
 
 
 def filter_chips(filters: Filters | None, lang: str = "en") -> str:
@@ -126,7 +118,6 @@ def filter_chips(filters: Filters | None, lang: str = "en") -> str:
     ] + [f'<span class="src-tag">#{html.escape(t)}</span>' for t in filters.tags]
     if filters.ids:
         count = len(filters.ids)
-        among = (f"이전 답변의 항목 {count}개" if lang == "ko"
-                 else f"{count} {'entry' if count == 1 else 'entries'} of the last answer")
-        chips.append(f'<span class="src-tag">{among}</span>')
+        among = label("entry_of_answer", lang) if count == 1 else label("entries_of_answer", lang, count=count)
+        chips.append(f'<span class="src-tag">{html.escape(among)}</span>')
     return f'<div class="chips">{"".join(chips)}</div>'

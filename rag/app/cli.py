@@ -23,6 +23,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from rag.index.manifest import ManifestError
     from rag.index.store import StoreUnavailableError
 
+    # AuthError is a ValueError: a refused binding or a bad auth file is one sentence too.
     return (QuestionError, ParseError, IndexLockedError, LLMError, StoreUnavailableError, ManifestError,
             FileNotFoundError, NotADirectoryError, ValueError)
 
@@ -124,12 +125,27 @@ def search_cmd(question: str, k: int, index: str | None, as_json: bool) -> None:
 @main.command("serve")
 @click.option("--host", help="Interface to bind (default: RAG_HOST or 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: RAG_PORT or 7860).")
+@click.option("--watch", is_flag=True, help="Index new, changed and removed day files as they land.")
+@click.option("--insecure-no-auth", is_flag=True,
+              help="Serve a non-loopback host with no login (anyone who reaches the port may use it).")
 @friendly
-def serve_cmd(host: str | None, port: int | None) -> None:
+def serve_cmd(host: str | None, port: int | None, watch: bool, insecure_no_auth: bool) -> None:
     """Start the web app (same as `python app.py`)."""
-    from rag.app.web import serve
+    from rag.app.serve import serve
 
-    serve(load_settings(host=host, port=port))
+    serve(load_settings(host=host, port=port), watch=watch, insecure_no_auth=insecure_no_auth)
+
+
+@main.command("passwd")
+@click.argument("user")
+@click.password_option(help="The password (asked for when not given).")
+def passwd_cmd(user: str, password: str) -> None:
+    """Print an auth-file line (user:hash) for RAG_AUTH_FILE; the password is never stored."""
+    from rag.app.auth import hash_password
+
+    if ":" in user or not user.strip():
+        raise click.BadParameter("a user name is non-empty and has no ':'", param_hint="USER")
+    click.echo(f"{user}:{hash_password(password)}")
 
 
 @main.command("eval")
@@ -182,7 +198,8 @@ def mcp_cmd(http: bool, host: str, port: int, insecure_no_auth: bool, index: str
     """Serve the digest over the Model Context Protocol (stdio by default)."""
     import contextlib
 
-    from rag.app.mcp import check_binding, serve_http, serve_stdio
+    from rag.app.auth import check_binding
+    from rag.app.mcp import serve_http, serve_stdio
     from rag.index.reader import get_index
 
     ctx = click.get_current_context()
@@ -192,7 +209,8 @@ def mcp_cmd(http: bool, host: str, port: int, insecure_no_auth: bool, index: str
         raise click.UsageError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --http")
     settings = _settings(index=index)
     if http:
-        check_binding(host, settings.mcp_token, insecure_no_auth)
+        check_binding("MCP", host, bool(settings.mcp_token), insecure_no_auth, "a token",
+                      "set RAG_MCP_TOKEN (clients send it as 'Authorization: Bearer <token>')")
     # On stdio, stdout is the protocol's: whatever opening the index prints goes to stderr.
     with contextlib.redirect_stdout(sys.stderr):
         idx = get_index(settings)

@@ -1,4 +1,5 @@
-"""Entries as plain JSON data and as Markdown: what the MCP server and `rag brief` show.
+"""Entries and answers as plain JSON data and as Markdown: what the MCP server and `rag brief`
+show, what the chat shows and Copy gives, and what Export downloads.
 
 Digest text is data: every piece of it that lands in Markdown is escaped, so a title or a
 commentary can add no heading, link, image or HTML of its own; the entry's own URLs become
@@ -11,8 +12,8 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from rag.model import Entry, Hit
-from rag.text import split_sentences
+from rag.model import Citation, Entry, Hit
+from rag.text import MARKER, split_sentences
 
 # Characters that make inline Markdown (emphasis, code, links and images, HTML, strikethrough,
 # table cells), the backslash that escapes them, and a '&' that would start an entity.
@@ -118,3 +119,40 @@ def day_markdown(day: date, entries: Sequence[Entry]) -> str:
     """A digest day in full: a heading, then every entry in digest order."""
     head = f"# {day.isoformat()}: {len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
     return "\n\n".join([head, *(entry_markdown(e, n) for n, e in enumerate(entries, 1))]) + "\n"
+
+
+def _inert_line(line: str) -> str:
+    """A line of answer text as inert Markdown, its [n] markers kept as they are."""
+    body, bullet = line, ""
+    if line.startswith("- "):  # the writers' own list items stay list items
+        bullet, body = "- ", line[2:]
+    pieces, last = [], 0
+    for m in MARKER.finditer(body):
+        pieces += [_INLINE.sub(r"\\\1", body[last : m.start()]), m[0]]
+        last = m.end()
+    pieces.append(_INLINE.sub(r"\\\1", body[last:]))
+    text = "".join(pieces)
+    return bullet + (text if bullet else _BLOCK_START.sub(r"\1\\\2", text, count=1))
+
+
+def answer_markdown(text: str, citations: Sequence[Citation] = (), references: str = "References") -> str:
+    """An answer as Markdown, what the chat shows and Copy gives: its text with [n], then a
+    reference list (day, title and the entry's links) for the [n] it cites."""
+    body = "\n".join(_inert_line(line) if line.strip() else "" for line in text.splitlines())
+    if not citations:
+        return body
+    refs = []
+    for c in sorted(citations, key=lambda c: c.n):
+        e = c.entry
+        links = " ".join(f"<{u}>" for u in e.links)
+        refs.append(f"- [{c.n}] {e.day.isoformat()} · {escape(e.title)}" + (f" — {links}" if links else ""))
+    return f"{body}\n\n**{references}**\n" + "\n".join(refs)
+
+
+def conversation_markdown(turns: Sequence[tuple[str, str]], title: str = "Digest RAG conversation") -> str:
+    """A whole conversation as one Markdown document: each question, then its answer."""
+    parts = [f"# {title}"]
+    for question, answer in turns:
+        parts.append(f"## {escape(question)}")
+        parts.append(answer)
+    return "\n\n".join(parts) + "\n"

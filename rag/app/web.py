@@ -1,26 +1,35 @@
-"""The Gradio app: streaming chat with clickable [n], filters, browsing, and the index panel."""
+"""The Gradio app: streaming chat with clickable [n], filters, browsing, and the index panel.
+
+Labels follow the browser's language (`rag.app.labels`, one table for Gradio's translations
+and for the HTML rendered here). The answer in the chat is Markdown, so Copy and Export give
+the text with its [n] and a reference list; a script in the page turns each [n] into a link
+to its card. Every open page polls the index, so a reindex by anyone (the CLI, another app,
+the folder watcher) shows in its status, days and tags within seconds.
+"""
 
 from __future__ import annotations
 
 import html
-import threading
+import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 
 import gradio as gr
-import pandas as pd
 
-from rag.app.cards import CSS, answer_html, filter_chips, hits_html, sources_html
+from rag.app import browse
+from rag.app.auth import is_admin
+from rag.app.brief import day_brief
+from rag.app.cards import CSS, filter_chips, sources_html
+from rag.app.labels import LABELS, browser_lang, label
+from rag.app.reindexing import USER_ERRORS, Busy, Reindexer
+from rag.app.render import answer_markdown, conversation_markdown
 from rag.ask.answer import answer_question, answer_stream
 from rag.ask.prepare import QuestionError
-from rag.ask.retrieve import listing, similar, weekly_counts
 from rag.config import MAX_QUESTION_CHARS, Settings
-from rag.index.locks import IndexLockedError
-from rag.index.reader import Index, get_index
-from rag.index.reindex import reindex
+from rag.index.reader import Index
 from rag.index.store import StoreUnavailableError
-from rag.model import Answer, Filters
-from rag.progress import run_reindex
+from rag.model import Answer, Filters, ReindexReport
 
 EXAMPLES = [
     "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?",
@@ -28,62 +37,106 @@ EXAMPLES = [
     "What did the digest author think about model-based verifiers for RL?",
     "2025년 5월 20일에 올라온 #rl 논문을 모두 알려줘.",
 ]
+I18N = gr.I18n(**LABELS)
+LANG_CHOICES = [(I18N("auto"), "auto"), ("한국어", "ko"), ("English", "en")]
+POLL_S = 2.0
 
-# Labels follow the browser's language (Gradio's own i18n); English is the fallback.
-I18N = gr.I18n(
-    en={
-        "title": "## Digest RAG — ask the ML-paper digest", "ask_tab": "Ask", "browse_tab": "Browse",
-        "index_tab": "Index", "answer": "Answer", "question": "Question",
-        "placeholder": "Ask in Korean or English… (Enter to send)", "ask": "Ask",
-        "new": "New conversation", "try": "Try", "filters": "Filters", "from": "From day",
-        "to": "To day", "tags": "Tags", "lang": "Answer language", "sources": "Sources",
-        "day": "Day", "tag": "Tag", "per_week": "Entries per week", "similar_to": "Similar entries to",
-        "reindex": "Reindex", "last_reindex": "Last reindex",
-    },
-    ko={
-        "title": "## Digest RAG — ML 논문 다이제스트에 물어보세요", "ask_tab": "질문", "browse_tab": "둘러보기",
-        "index_tab": "인덱스", "answer": "답변", "question": "질문",
-        "placeholder": "한국어나 영어로 질문하세요… (Enter로 전송)", "ask": "질문하기",
-        "new": "새 대화", "try": "예시", "filters": "필터", "from": "시작 날짜", "to": "끝 날짜",
-        "tags": "태그", "lang": "답변 언어", "sources": "출처", "day": "날짜", "tag": "태그",
-        "per_week": "주별 항목 수", "similar_to": "비슷한 항목 찾기", "reindex": "다시 인덱싱",
-        "last_reindex": "최근 인덱싱",
-    },
-)
-LANG_CHOICES = [("auto", "auto"), ("한국어", "ko"), ("English", "en")]
-
-# Clicking [n] scrolls to its card and flashes it, so the eye finds it.
+# [n] in an answer becomes a link to its card. On a wide screen the sources panel scrolls to
+# the card (the page stays on the answer); on a phone the card opens over the answer.
 HEAD_JS = """
 <script>
-document.addEventListener('click', (ev) => {
-  const a = ev.target.closest('a.cite');
-  if (!a) return;
-  const card = document.querySelector(a.getAttribute('href'));
-  if (!card) return;
-  ev.preventDefault();
-  card.scrollIntoView({behavior: 'smooth', block: 'start'});
-  document.querySelectorAll('.src-card.flash').forEach(c => c.classList.remove('flash'));
-  card.classList.add('flash');
-});
+(() => {
+  const MARK = /\\[(\\d{1,3})\\]/g;
+  function linkMarkers(root) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const nodes = [];
+    while (walker.nextNode()) {
+      const n = walker.currentNode;
+      if (MARK.test(n.nodeValue) && !n.parentElement.closest('a, code, pre')) nodes.push(n);
+      MARK.lastIndex = 0;
+    }
+    for (const n of nodes) {
+      const frag = document.createDocumentFragment();
+      let last = 0;
+      n.nodeValue.replace(MARK, (m, num, at) => {
+        frag.append(n.nodeValue.slice(last, at));
+        const a = document.createElement('a');
+        a.className = 'cite'; a.href = '#src-' + num; a.textContent = m;
+        frag.append(a); last = at + m.length;
+      });
+      frag.append(n.nodeValue.slice(last));
+      n.replaceWith(frag);
+    }
+  }
+  new MutationObserver(() => {
+    document.querySelectorAll('#chat [data-testid="bot"]').forEach(linkMarkers);
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+  document.addEventListener('click', (ev) => {
+    const a = ev.target.closest('a.cite');
+    if (!a) return;
+    const card = document.querySelector('#sources ' + a.getAttribute('href'));
+    if (!card) return;
+    ev.preventDefault();
+    document.querySelectorAll('.src-card.flash').forEach(c => c.classList.remove('flash'));
+    card.classList.add('flash');
+    if (window.innerWidth <= 700) {
+      let dialog = document.querySelector('dialog.card-dialog');
+      if (!dialog) {
+        dialog = document.createElement('dialog');
+        dialog.className = 'card-dialog';
+        dialog.addEventListener('click', e => { if (e.target === dialog) dialog.close(); });
+        document.body.append(dialog);
+      }
+      dialog.replaceChildren(card.cloneNode(true));
+      dialog.showModal();
+      return;
+    }
+    const panel = document.querySelector('#sources');
+    panel.scrollTo({top: card.offsetTop - panel.offsetTop, behavior: 'smooth'});
+  });
+})();
 </script>
 """
 
 
-def index_status(index: Index) -> str:
-    """What is indexed, for the Index panel."""
+def page_lang(request: gr.Request | None) -> str:
+    """The page's language, from the browser's Accept-Language."""
+    return browser_lang(request.headers.get("accept-language") if request is not None else None)
+
+
+def index_status(index: Index, reindexer: Reindexer, lang: str) -> str:
+    """What is indexed, and what a reindex in progress is doing."""
+    progress = reindexer.progress()
     m = index.manifest
     if index.unavailable and not m.entries:
-        return f"The index is unavailable: {index.unavailable}"
-    if not m.entries:
-        return "The index is empty: add day files to the data folder and press Reindex."
-    days = index.days
-    return (
-        f"{len(m.entries):,} entries over {len(days):,} days ({days[0].isoformat()} – {days[-1].isoformat()}); "
-        f"last reindex {m.updated or 'never'}."
-    )
+        line = label("status_unavailable", lang, error=index.unavailable)
+    elif not m.entries:
+        line = label("status_empty", lang)
+    else:
+        days = index.days
+        line = label("status", lang, entries=f"{len(m.entries):,}", days=f"{len(days):,}", first=days[0].isoformat(),
+                     last=days[-1].isoformat(), updated=m.updated or "—")
+    if progress.running:
+        line += "  \n" + label("indexing", lang, phase=phase_text(progress.phase, progress.done, progress.total, lang))
+    return line
 
 
-def _to_date(value: object) -> date | None:
+def phase_text(phase: str, done: int, total: int, lang: str) -> str:
+    """A reindex phase as people read it: "embedding new and changed entries (120/11488)"."""
+    text = label(f"phase_{phase}", lang) if f"phase_{phase}" in LABELS["en"] else phase
+    return f"{text} ({done}/{total})" if phase == "embed" and total else text
+
+
+def report_text(report: ReindexReport, lang: str) -> str:
+    """A reindex report in the page's language, one line, then each skipped file."""
+    head = f"{report.message} " if report.message else ""
+    line = head + label("report", lang, added=report.added, changed=report.changed, removed=report.removed,
+                        unchanged=report.unchanged, skipped=report.skipped, embedded=report.embedded_chunks,
+                        seconds=report.seconds)
+    return "\n".join([line, *(label("skipped_file", lang, error=e) for e in report.errors)])
+
+
+def to_date(value: object) -> date | None:
     """A DateTime component's value (timestamp, string or None) as a date."""
     if value in (None, ""):
         return None
@@ -94,62 +147,69 @@ def _to_date(value: object) -> date | None:
 
 def ui_filters(start: object, end: object, tags: list[str] | None, days: list[date]) -> Filters | None:
     """Filters from the side panel; None when nothing is set (the question's own apply)."""
-    lo, hi = _to_date(start), _to_date(end)
+    lo, hi = to_date(start), to_date(end)
     ranges: tuple = ()
     if lo or hi:
         lo = lo or (days[0] if days else date.min)
         hi = hi or (days[-1] if days else date.max)
         ranges = ((min(lo, hi), max(lo, hi)),)
-    chosen = tuple(t.split(" (")[0] for t in tags or ())
-    f = Filters(days=ranges, tags=chosen)
+    f = Filters(days=ranges, tags=tuple(tags or ()))
     return f if f else None
 
 
-def _weeks_frame(weeks: list[tuple[date, int]]) -> pd.DataFrame:
-    """Entries per week for the bar plot; weeks as ISO strings so the axis is categorical
-    (a numeric first frame would make Gradio keep an epoch-milliseconds axis)."""
-    return pd.DataFrame({
-        "week": pd.Series([w.isoformat() for w, _ in weeks], dtype=str),
-        "entries": pd.Series([n for _, n in weeks], dtype="int64"),
-    })
+def export_file(turns: list[tuple[str, str]]) -> str | None:
+    """The conversation as a Markdown file to download (None when there is none)."""
+    if not turns:
+        return None
+    folder = Path(tempfile.gettempdir()) / "digest-rag-exports"
+    folder.mkdir(exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".md", prefix="conversation-", dir=folder,
+                                     delete=False) as fh:
+        fh.write(conversation_markdown(turns))
+        return fh.name
 
 
-def tag_choices(index: Index) -> list[str]:
-    """Tags with their counts, most used first."""
-    return [f"{t} ({n})" for t, n in index.tags.most_common()]
+def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Blocks:
+    """The Blocks app over an index, its reindexes run by `reindexer`."""
 
-
-def build_app(settings: Settings) -> gr.Blocks:
-    """The Blocks app over the index in `settings`."""
-    index = get_index(settings)
-    reindex_guard = threading.Lock()
-
-    def respond(message, history, start, end, tags, lang) -> Iterator[tuple]:
-        history = list(history or [])
-        prior = [dict(turn) for turn in history]
-        history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
+    def respond(message, history, turns, start, end, tags, lang, request: gr.Request) -> Iterator[tuple]:
+        ui = page_lang(request)
+        if not (message or "").strip():
+            gr.Warning(label("empty_question", ui))
+            yield (gr.skip(),) * 7
+            return
+        prior = list(history or [])
+        history = prior + [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         try:
             filters = ui_filters(start, end, tags, index.days)
         except ValueError as err:
-            history[-1]["content"] = html.escape(f"Invalid date: {err}")
-            yield history, "", "", message
+            gr.Warning(label("invalid_date", ui, error=err))
+            yield (gr.skip(),) * 6 + (message,)
             return
-        chips = filter_chips(filters)
-        text = ""
+        chips, text = filter_chips(filters, ui), ""
+        hide_brief = gr.Markdown(visible=False)
+        state = reindexer.progress()
+        if not index.manifest.entries and state.running:
+            history[-1]["content"] = label("building", ui, phase=phase_text(state.phase, state.done, state.total, ui))
+            yield history, "", chips, gr.skip(), gr.skip(), hide_brief, message
+            return
         try:
             for item in answer_stream(index, settings, message, history=prior, filters=filters,
                                       lang=None if lang == "auto" else lang):
                 if isinstance(item, Answer):
                     notice = f'<p class="notice">{html.escape(item.notice)}</p>' if item.notice else ""
-                    history[-1]["content"] = answer_html(item.text)
-                    yield history, notice + sources_html(item), filter_chips(item.filters, item.lang), ""
+                    shown = answer_markdown(item.text, item.citations, label("references", ui))
+                    history[-1]["content"] = shown
+                    turns = [*turns, (message, shown)]
+                    yield (history, notice + sources_html(item, ui), filter_chips(item.filters, ui), turns,
+                           gr.DownloadButton(value=export_file(turns)), hide_brief, "")
                     return
                 text += item
-                history[-1]["content"] = answer_html(text)
-                yield history, gr.skip(), chips, ""
+                history[-1]["content"] = answer_markdown(text)
+                yield history, gr.skip(), chips, gr.skip(), gr.skip(), hide_brief, ""
         except (QuestionError, StoreUnavailableError) as err:
             history[-1]["content"] = html.escape(str(err))
-            yield history, "", chips, message
+            yield history, "", chips, gr.skip(), gr.skip(), hide_brief, message
 
     def ask_api(question: str) -> dict:
         """One-shot answer for API clients (gradio_client): the `rag ask --json` shape."""
@@ -158,100 +218,100 @@ def build_app(settings: Settings) -> gr.Blocks:
         except (QuestionError, StoreUnavailableError) as err:
             raise gr.Error(str(err)) from err
 
-    def browse_day(day: str | None) -> tuple[str, gr.Dropdown]:
-        if not day:
-            return "", gr.Dropdown(choices=[])
-        d = date.fromisoformat(day)
-        hits = listing(index.view(), Filters(days=((d, d),)))
-        return hits_html(hits), gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits], value=None)
+    def run_reindex(request: gr.Request) -> Iterator[str]:
+        ui = page_lang(request)
+        if not is_admin(settings, request.username):
+            raise gr.Error(label("not_admin", ui))
+        try:
+            yield label("indexing", ui, phase=phase_text("start", 0, 0, ui))
+            report = reindexer.run()
+        except Busy:
+            yield label("busy", ui)
+            return
+        except USER_ERRORS as err:
+            yield label("reindex_failed", ui, error=err)
+            return
+        yield report_text(report, ui)
 
-    def browse_tag(tag: str | None) -> tuple[pd.DataFrame, str, gr.Dropdown]:
-        if not tag:
-            return _weeks_frame([]), "", gr.Dropdown(choices=[])
-        name = tag.split(" (")[0]
-        hits = listing(index.view(), Filters(tags=(name,)))
-        frame = _weeks_frame(weekly_counts([h.entry for h in hits]))
-        return frame, hits_html(hits[:50]), gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits[:50]], value=None)
+    def reindex_progress(request: gr.Request) -> str:
+        state = reindexer.progress()
+        ui = page_lang(request)
+        if state.running:
+            return label("indexing", ui, phase=phase_text(state.phase, state.done, state.total, ui))
+        return report_text(state.report, ui) if state.report else (state.error or "")
 
-    def show_similar(entry_id: str | None) -> str:
-        if not entry_id or entry_id not in index.entries:
-            return ""
-        return hits_html(similar(index, entry_id, k=5))
-
-    def run_reindex(progress=gr.Progress()) -> tuple[str, str, gr.Dropdown, gr.Dropdown, gr.Dropdown]:
-        if not reindex_guard.acquire(blocking=False):
-            message = "A reindex is already running."
-        else:
-            try:
-                def on_progress(done: int, total: int) -> None:
-                    progress((done, total) if total else None, desc="Embedding new and changed entries")
-
-                report = reindex(settings, on_progress=on_progress, lock_wait_s=30)
-                message = "\n".join([report.summary()] + [f"skipped: {e}" for e in report.errors])
-            except (IndexLockedError, FileNotFoundError, NotADirectoryError, StoreUnavailableError) as err:
-                message = f"Reindex failed: {err}"
-            finally:
-                reindex_guard.release()
+    def refresh(seen: tuple | None, request: gr.Request) -> tuple:
+        """Everything that follows the index, when it changed since this page last looked."""
         try:
             index.refresh()
-        except StoreUnavailableError as err:
-            message += f"\n{err}"
-        days = [d.isoformat() for d in reversed(index.days)]
-        return (message, index_status(index), gr.Dropdown(choices=tag_choices(index)),
-                gr.Dropdown(choices=days, value=None), gr.Dropdown(choices=tag_choices(index), value=None))
+        except StoreUnavailableError:
+            pass
+        state = reindexer.progress()
+        now = (index.manifest.version, state.runs, state.running, state.phase, state.done // 64, state.error)
+        if now == seen:
+            return (gr.skip(),) * 6
+        ui = page_lang(request)
+        tags_now = browse.tag_choices(index)
+        return (now, index_status(index, reindexer, ui), gr.Dropdown(choices=browse.day_choices(index)),
+                gr.Dropdown(choices=tags_now), gr.Dropdown(choices=tags_now), reindex_progress(request))
+
+    def on_load(request: gr.Request) -> tuple:
+        ui = page_lang(request)
+        return gr.Button(visible=is_admin(settings, request.username)), brief_html(ui)
+
+    def brief_html(ui: str) -> str:
+        return day_brief(index, lang=ui) if index.days else ""
+
+    def new_conversation() -> tuple:
+        return [], [], "", "", None, gr.Markdown(visible=True), ""
 
     with gr.Blocks(title="Digest RAG", analytics_enabled=False) as app:
         gr.Markdown(I18N("title"))
+        seen = gr.State(None)
+        turns = gr.State([])
         with gr.Tab(I18N("ask_tab"), elem_id="tab-ask"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=300):
-                    chat = gr.Chatbot(label=I18N("answer"), height=520, sanitize_html=True, elem_id="chat")
-                    question = gr.Textbox(
-                        label=I18N("question"), placeholder=I18N("placeholder"),
-                        max_length=MAX_QUESTION_CHARS, elem_id="question", autofocus=True,
-                    )
+                    question = gr.Textbox(label=I18N("question"), placeholder=I18N("placeholder"),
+                                          max_length=MAX_QUESTION_CHARS, elem_id="question", autofocus=True)
                     with gr.Row():
                         send = gr.Button(I18N("ask"), variant="primary", elem_id="ask")
-                        gr.ClearButton([chat, question], value=I18N("new"))
+                        new = gr.Button(I18N("new"), elem_id="new-conversation")
+                        export = gr.DownloadButton(I18N("export"), value=None, elem_id="export")
+                    brief = gr.Markdown("", elem_id="brief")
+                    chat = gr.Chatbot(label=I18N("answer"), height=520, sanitize_html=True, elem_id="chat",
+                                      buttons=["copy", "copy_all"])
                     gr.Examples(EXAMPLES, inputs=question, label=I18N("try"))
                 with gr.Column(scale=2, min_width=280):
-                    with gr.Accordion(I18N("filters"), open=False, elem_id="filters"):
-                        with gr.Row():
-                            start = gr.DateTime(label=I18N("from"), include_time=False, type="string", elem_id="day-from")
-                            end = gr.DateTime(label=I18N("to"), include_time=False, type="string", elem_id="day-to")
-                        tags = gr.Dropdown(choices=tag_choices(index), multiselect=True, label=I18N("tags"), elem_id="tag-filter")
-                        lang = gr.Radio(LANG_CHOICES, value="auto", label=I18N("lang"), elem_id="answer-lang")
                     chips = gr.HTML("", elem_id="active-filters")
                     sources = gr.HTML("", elem_id="sources")
+                    with gr.Accordion(I18N("filters"), open=False, elem_id="filters"):
+                        start = gr.DateTime(label=I18N("from"), include_time=False, type="string", elem_id="day-from")
+                        end = gr.DateTime(label=I18N("to"), include_time=False, type="string", elem_id="day-to")
+                        tags = gr.Dropdown(choices=browse.tag_choices(index), multiselect=True, label=I18N("tags"),
+                                           elem_id="tag-filter")
+                        lang = gr.Radio(LANG_CHOICES, value="auto", label=I18N("lang"), elem_id="answer-lang")
         with gr.Tab(I18N("browse_tab"), elem_id="tab-browse"):
             with gr.Row(equal_height=False):
                 with gr.Column(min_width=280):
-                    # value=None: Gradio would preselect the first choice without firing .change.
-                    day_pick = gr.Dropdown(choices=[d.isoformat() for d in reversed(index.days)], value=None,
-                                           label=I18N("day"), elem_id="browse-day")
-                    day_similar = gr.Dropdown(choices=[], label=I18N("similar_to"), elem_id="day-similar")
-                    day_cards = gr.HTML("", elem_id="day-cards")
+                    days = browse.column(index, "day", I18N, page_lang)
                 with gr.Column(min_width=280):
-                    tag_pick = gr.Dropdown(choices=tag_choices(index), value=None, label=I18N("tag"), elem_id="browse-tag")
-                    plot = gr.BarPlot(_weeks_frame([]), x="week", y="entries",
-                                      title=I18N("per_week"), height=220, elem_id="tag-plot")
-                    tag_similar = gr.Dropdown(choices=[], label=I18N("similar_to"), elem_id="tag-similar")
-                    tag_cards = gr.HTML("", elem_id="tag-cards")
-            similar_cards = gr.HTML("", elem_id="similar-cards")
+                    tagged = browse.column(index, "tag", I18N, page_lang)
         with gr.Tab(I18N("index_tab"), elem_id="tab-index"):
-            status = gr.Markdown(index_status(index), elem_id="index-status")
-            reindex_btn = gr.Button(I18N("reindex"), elem_id="reindex")
-            report = gr.Textbox(label=I18N("last_reindex"), lines=4, interactive=False, elem_id="reindex-report")
+            status = gr.Markdown(index_status(index, reindexer, "en"), elem_id="index-status")
+            reindex_btn = gr.Button(I18N("reindex"), elem_id="reindex", visible=False)
+            report = gr.Textbox(label=I18N("last_reindex"), lines=6, interactive=False, elem_id="reindex-report")
 
-        inputs = [question, chat, start, end, tags, lang]
-        outputs = [chat, sources, chips, question]
+        inputs = [question, chat, turns, start, end, tags, lang]
+        outputs = [chat, sources, chips, turns, export, brief, question]
         question.submit(respond, inputs, outputs)
         send.click(respond, inputs, outputs)
-        day_pick.change(browse_day, day_pick, [day_cards, day_similar])
-        tag_pick.change(browse_tag, tag_pick, [plot, tag_cards, tag_similar])
-        day_similar.change(show_similar, day_similar, similar_cards)
-        tag_similar.change(show_similar, tag_similar, similar_cards)
-        reindex_btn.click(run_reindex, None, [report, status, tags, day_pick, tag_pick], api_name="reindex")
+        new.click(new_conversation, None, [chat, turns, sources, chips, export, brief, question])
+        reindex_btn.click(run_reindex, None, report, api_name="reindex")
+        watched = [seen, status, days["pick"], tagged["pick"], tags, report]
+        gr.Timer(POLL_S).tick(refresh, seen, watched, show_progress="hidden")
+        app.load(refresh, seen, watched, show_progress="hidden")
+        app.load(on_load, None, [reindex_btn, brief])
         hidden_q = gr.Textbox(visible=False)
         hidden_out = gr.JSON(visible=False)
         hidden_q.submit(ask_api, hidden_q, hidden_out, api_name="ask")
@@ -264,20 +324,3 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs) -> None:
         server_name=settings.host, server_port=settings.port, css=CSS, head=HEAD_JS, i18n=I18N,
         show_error=False, footer_links=[], share=False, **kwargs,
     )
-
-
-def serve(settings: Settings) -> None:
-    """Index the data folder (only what changed), then serve on settings.host:settings.port."""
-    try:
-        report = run_reindex(settings)
-    except StoreUnavailableError as err:
-        # Serve anyway: the page says what is wrong, and answers come back with the server.
-        print(f"Warning: {err}; starting without it.", flush=True)
-    else:
-        print(report.summary(), flush=True)
-        for err in report.errors:
-            print(f"skipped: {err}", flush=True)
-    app = build_app(settings)
-    # The first question must not pay for loading the models: load them while the page loads.
-    threading.Thread(target=get_index(settings).warm_up, name="warm-up", daemon=True).start()
-    launch(app, settings)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
 from itertools import zip_longest
 from typing import TYPE_CHECKING
 
@@ -14,7 +12,7 @@ import numpy as np
 from rag.ask.question import Understanding, clauses, understand
 from rag.index.reader import Index, IndexView
 from rag.index.tokens import tokenize_query
-from rag.model import Entry, Filters, Hit
+from rag.model import Filters, Hit
 from rag.text import normalize_title
 
 if TYPE_CHECKING:
@@ -227,15 +225,3 @@ def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:
             best[eid] = max(best.get(eid, -1.0), sim)
     ranked = sorted(best, key=best.get, reverse=True)[:k]
     return [Hit(entry=view.entries[eid], score=best[eid], dense=best[eid]) for eid in ranked]
-
-
-def weekly_counts(entries: list[Entry]) -> list[tuple[date, int]]:
-    """Entries per ISO week (week start, count), every week in the span, oldest first."""
-    if not entries:
-        return []
-    counts: dict[date, int] = defaultdict(int)
-    for e in entries:
-        counts[e.day - timedelta(days=e.day.weekday())] += 1
-    start, end = min(counts), max(counts)
-    weeks = [start + timedelta(weeks=i) for i in range((end - start).days // 7 + 1)]
-    return [(w, counts.get(w, 0)) for w in weeks]

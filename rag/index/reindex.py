@@ -31,6 +31,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -84,9 +85,16 @@ def _collection_name(settings: Settings, fp: dict) -> str:
     return f"{settings.collection}-{digest}"
 
 
+# Who hears of each phase of the reindex running in this context (the app's progress line).
+_phase_listener: ContextVar[Callable[[str], None] | None] = ContextVar("reindex_phase_listener", default=None)
+
+
 def _phase(name: str) -> None:
     # Debug-level markers of where a reindex is; the crash tests aim their kills with them.
     log.debug("reindex phase: %s", name)
+    listener = _phase_listener.get()
+    if listener is not None:
+        listener(name)
 
 
 def _committed(settings: Settings, report: ReindexReport) -> Manifest:
@@ -244,8 +252,23 @@ def reindex(
     data_dir: Path | None = None,
     on_progress: Progress | None = None,
     lock_wait_s: float = 0.0,
+    on_phase: Callable[[str], None] | None = None,
 ) -> ReindexReport:
-    """Bring the index in line with the data directory, embedding only what changed."""
+    """Bring the index in line with the data directory, embedding only what changed.
+
+    `on_progress(done, total)` hears of the chunks embedded, `on_phase(name)` of each phase
+    (scan, copy, embed, vectors, tokens, finish, commit, sweep, done).
+    """
+    token = _phase_listener.set(on_phase)
+    try:
+        return _reindex(settings, data_dir, on_progress, lock_wait_s)
+    finally:
+        _phase_listener.reset(token)
+
+
+def _reindex(
+    settings: Settings, data_dir: Path | None, on_progress: Progress | None, lock_wait_s: float,
+) -> ReindexReport:
     started = time.perf_counter()
     data_dir = Path(data_dir or settings.data_dir)
     index_dir = Path(settings.index_dir)

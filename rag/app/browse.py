@@ -1,0 +1,136 @@
+"""The Browse tab: a day's or a tag's entries, a page at a time, with entries similar to one of
+them beside it, and a tag's entries over time (per week, or per month over a long span)."""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from datetime import date, timedelta
+
+import gradio as gr
+import pandas as pd
+
+from rag.app.cards import hits_html
+from rag.app.labels import label
+from rag.ask.retrieve import listing, similar
+from rag.index.reader import Index
+from rag.model import Entry, Filters, Hit
+
+PAGE = 20
+# A span longer than this many weeks is counted per month: a bar per week would be a smear.
+MAX_WEEKS = 26
+
+
+def period_counts(entries: list[Entry]) -> tuple[str, list[tuple[str, int]]]:
+    """("week" or "month", [(label, count)]) over every period of the entries' span, oldest first."""
+    if not entries:
+        return "week", []
+    first, last = min(e.day for e in entries), max(e.day for e in entries)
+    if (last - first).days // 7 < MAX_WEEKS:
+        counts = Counter(e.day - timedelta(days=e.day.weekday()) for e in entries)
+        start = first - timedelta(days=first.weekday())
+        weeks = [start + timedelta(weeks=i) for i in range((last - start).days // 7 + 1)]
+        return "week", [(w.isoformat(), counts.get(w, 0)) for w in weeks]
+    months = Counter((e.day.year, e.day.month) for e in entries)
+    span = [(y, m) for y in range(first.year, last.year + 1) for m in range(1, 13)
+            if (first.year, first.month) <= (y, m) <= (last.year, last.month)]
+    return "month", [(f"{y}-{m:02d}", months.get((y, m), 0)) for y, m in span]
+
+
+def plot_frame(entries: list[Entry]) -> pd.DataFrame:
+    """Entries per period for the bar plot; periods as text so the axis is categorical."""
+    _, counts = period_counts(entries)
+    return pd.DataFrame({
+        "period": pd.Series([p for p, _ in counts], dtype=str),
+        "entries": pd.Series([n for _, n in counts], dtype="int64"),
+    })
+
+
+def page_of(hits: list[Hit], page: int, lang: str) -> tuple[str, str, int]:
+    """(cards, "Entries 21–40 of 92", the page actually shown) of one page of hits."""
+    pages = max(1, -(-len(hits) // PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = hits[page * PAGE : (page + 1) * PAGE]
+    info = label("page", lang, first=page * PAGE + 1, last=page * PAGE + len(shown), total=len(hits)) if hits else ""
+    return hits_html(shown, lang), info, page
+
+
+def similar_html(index: Index, entry_id: str | None, lang: str) -> str:
+    """Entries similar to one entry, under a heading naming it."""
+    if not entry_id or entry_id not in index.entries:
+        return ""
+    head = label("similar_head", lang, title=index.entries[entry_id].title)
+    return f'<h4 class="pane-head">{html.escape(head)}</h4>{hits_html(similar(index, entry_id, k=5), lang)}'
+
+
+def day_choices(index: Index) -> list[str]:
+    """Every day of the digest, newest first."""
+    return [d.isoformat() for d in reversed(index.days)]
+
+
+def tag_choices(index: Index) -> list[tuple[str, str]]:
+    """(label with its count, tag), most used first."""
+    return [(f"{t} ({n})", t) for t, n in index.tags.most_common()]
+
+
+def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Component]:
+    """One Browse column (kind "day" or "tag"): its picker, plot for tags, pager, cards and the
+    similar entries of a picked entry, wired to their events. `t` makes a label the browser
+    translates (gr.I18n); `lang_of(request)` is the page's language for server-made HTML."""
+    parts: dict[str, gr.components.Component] = {}
+    choices = day_choices(index) if kind == "day" else tag_choices(index)
+    # value=None: Gradio would preselect the first choice without firing .change.
+    parts["pick"] = gr.Dropdown(choices=choices, value=None, label=t(kind), elem_id=f"browse-{kind}")
+    if kind == "tag":
+        parts["plot"] = gr.BarPlot(plot_frame([]), x="period", y="entries", x_label_angle=-45, height=280,
+                                   x_title=" ", y_title=t("per_week"), elem_id="tag-plot")
+    with gr.Row():
+        prev = gr.Button(t("prev"), size="sm", elem_id=f"{kind}-prev")
+        info = gr.Markdown("", elem_id=f"{kind}-page")
+        nxt = gr.Button(t("next"), size="sm", elem_id=f"{kind}-next")
+    cards = gr.HTML("", elem_id=f"{kind}-cards")
+    pick_similar = gr.Dropdown(choices=[], value=None, label=t("similar_to"), elem_id=f"{kind}-similar")
+    similar_cards = gr.HTML("", elem_id=f"{kind}-similar-cards")
+    ids, page = gr.State([]), gr.State(0)
+
+    def hits_for(value: str | None) -> list[Hit]:
+        if not value:
+            return []
+        filters = Filters(days=((date.fromisoformat(value),) * 2,)) if kind == "day" else Filters(tags=(value,))
+        return listing(index.view(), filters)
+
+    def show(value: str | None, request: gr.Request):
+        lang = lang_of(request)
+        hits = hits_for(value)
+        cards_html, info_text, _ = page_of(hits, 0, lang)
+        out = [cards_html, info_text, [h.entry.id for h in hits], 0,
+               gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits], value=None), ""]
+        if kind == "tag":
+            unit, _ = period_counts([h.entry for h in hits])
+            out.insert(0, gr.BarPlot(plot_frame([h.entry for h in hits]),
+                                     y_title=label("per_week" if unit == "week" else "per_month", lang)))
+        return out
+
+    def turn(ids_shown: list[str], current: int, step: int, request: gr.Request):
+        lang = lang_of(request)
+        view = index.view()
+        hits = [Hit(entry=view.entries[eid], score=1.0) for eid in ids_shown if eid in view.entries]
+        cards_html, info_text, page_now = page_of(hits, current + step, lang)
+        return cards_html, info_text, page_now
+
+    def back(ids_shown: list[str], current: int, request: gr.Request):
+        return turn(ids_shown, current, -1, request)
+
+    def forward(ids_shown: list[str], current: int, request: gr.Request):
+        return turn(ids_shown, current, 1, request)
+
+    def similar_to(entry_id: str | None, request: gr.Request) -> str:
+        return similar_html(index, entry_id, lang_of(request))
+
+    outputs = [cards, info, ids, page, pick_similar, similar_cards]
+    parts["pick"].change(show, parts["pick"], ([parts["plot"]] if kind == "tag" else []) + outputs)
+    prev.click(back, [ids, page], [cards, info, page])
+    nxt.click(forward, [ids, page], [cards, info, page])
+    pick_similar.change(similar_to, pick_similar, similar_cards)
+    parts.update(prev=prev, next=nxt, info=info, cards=cards, similar=pick_similar)
+    return parts

@@ -1,0 +1,111 @@
+"""The app's reindexing: one run at a time, whoever starts it (the Reindex button, the start-up
+check, the folder watcher), and what every open page shows of it: the phase it is in, the
+chunks embedded so far, and the last run's report with the files it skipped."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from rag.config import Settings
+from rag.index.locks import IndexLockedError
+from rag.index.reader import Index
+from rag.index.reindex import reindex
+from rag.index.store import StoreUnavailableError
+from rag.model import ReindexReport
+
+log = logging.getLogger(__name__)
+
+# What a reindex may fail with that the page should say in one sentence.
+USER_ERRORS = (IndexLockedError, FileNotFoundError, NotADirectoryError, StoreUnavailableError)
+
+
+class Busy(RuntimeError):
+    """A reindex is already running in this app."""
+
+
+@dataclass
+class Progress:
+    """Where the current (or last) run is."""
+
+    running: bool = False
+    phase: str = ""
+    done: int = 0
+    total: int = 0
+    started: float = 0.0
+    report: ReindexReport | None = None
+    error: str = ""
+    runs: int = 0  # finished runs, so pages can tell a new report from an old one
+    reports: list[ReindexReport] = field(default_factory=list)
+
+
+class Reindexer:
+    """Runs reindexes of one app's index, one at a time, and keeps their progress."""
+
+    def __init__(self, settings: Settings, index: Index) -> None:
+        self.settings, self.index = settings, index
+        self._guard = threading.Lock()
+        self._state = Progress()
+        self._state_lock = threading.Lock()
+
+    def progress(self) -> Progress:
+        """A copy of where things are, for a page to render."""
+        with self._state_lock:
+            return Progress(**{**self._state.__dict__, "reports": list(self._state.reports)})
+
+    def _update(self, **changes: object) -> None:
+        with self._state_lock:
+            for key, value in changes.items():
+                setattr(self._state, key, value)
+
+    def run(self, lock_wait_s: float = 30.0) -> ReindexReport:
+        """Reindex now, in this thread; raises Busy when a run is already going, and the
+        reindex's own errors (recorded for the pages too)."""
+        if not self._guard.acquire(blocking=False):
+            raise Busy("a reindex is already running")
+        try:
+            self._update(running=True, phase="start", done=0, total=0, started=time.monotonic(), error="")
+            report = reindex(
+                self.settings, lock_wait_s=lock_wait_s,
+                on_progress=lambda done, total: self._update(done=done, total=total),
+                on_phase=lambda phase: self._update(phase=phase),
+            )
+            self.record(report)
+            return report
+        except USER_ERRORS as err:
+            self._update(error=str(err))
+            raise
+        finally:
+            self._update(running=False, phase="done")
+            self._guard.release()
+            try:
+                self.index.refresh()
+            except StoreUnavailableError as err:
+                self._update(error=str(err))
+
+    def record(self, report: ReindexReport) -> None:
+        """Keep a report (also one made outside this app's runs, by its watcher)."""
+        with self._state_lock:
+            self._state.report = report
+            self._state.runs += 1
+            self._state.reports = [*self._state.reports[-9:], report]
+        for err in report.errors:
+            log.warning("skipped: %s", err)
+
+    def start(self) -> threading.Thread:
+        """Run once in the background (the app's start-up check); errors are logged and shown."""
+
+        def background() -> None:
+            try:
+                report = self.run(lock_wait_s=600)
+                log.info("%s", report.summary())
+            except Busy:
+                pass
+            except USER_ERRORS as err:
+                log.warning("start-up reindex: %s", err)
+
+        thread = threading.Thread(target=background, name="startup-reindex", daemon=True)
+        thread.start()
+        return thread
