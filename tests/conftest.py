@@ -136,3 +136,7 @@ def llm_settings(seed_settings: Settings, llm: FakeChatServer) -> Settings:
     return seed_settings.with_overrides(
         openai_api_key=API_KEY, openai_base_url=llm.base_url, llm_max_retries=0, llm_timeout_s=5,
     )
+
+
+# The browser tests' fixtures (a real app process, Chromium, pages on it), for every UI module.
+from ui_support import app, browser, page, visit  # noqa: E402, F401

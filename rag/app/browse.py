@@ -82,8 +82,8 @@ def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Compo
     # value=None: Gradio would preselect the first choice without firing .change.
     parts["pick"] = gr.Dropdown(choices=choices, value=None, label=t(kind), elem_id=f"browse-{kind}")
     if kind == "tag":
-        parts["plot"] = gr.BarPlot(plot_frame([]), x="period", y="entries", x_label_angle=-45, height=280,
-                                   x_title=" ", y_title=t("per_week"), elem_id="tag-plot")
+        parts["plot"] = gr.BarPlot(plot_frame([]), x="period", y="entries", x_label_angle=-45, height=300,
+                                   x_title=" ", title=t("per_week"), elem_id="tag-plot")
     with gr.Row():
         prev = gr.Button(t("prev"), size="sm", elem_id=f"{kind}-prev")
         info = gr.Markdown("", elem_id=f"{kind}-page")
@@ -108,7 +108,7 @@ def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Compo
         if kind == "tag":
             unit, _ = period_counts([h.entry for h in hits])
             out.insert(0, gr.BarPlot(plot_frame([h.entry for h in hits]),
-                                     y_title=label("per_week" if unit == "week" else "per_month", lang)))
+                                     title=label("per_week" if unit == "week" else "per_month", lang)))
         return out
 
     def turn(ids_shown: list[str], current: int, step: int, request: gr.Request):

@@ -100,7 +100,8 @@ def sources_html(result: Answer, lang: str = "en") -> str:
         f'{"".join(entry_card(h.entry, lang=lang) for h in rest)}</details>'
         if rest else ""
     )
-    return f'<h3>{html.escape(head)}</h3><div class="cited-sources">{cards}</div>{more}'
+    # data-answer tells one answer's panel from the next one's (a page, or a test, waits on it).
+    return f'<h3>{html.escape(head)}</h3><div class="cited-sources" data-answer="{id(result):x}">{cards}</div>{more}'
 
 
 def hits_html(hits: list[Hit], lang: str = "en") -> str:

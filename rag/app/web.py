@@ -233,12 +233,11 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
             return
         yield report_text(report, ui)
 
-    def reindex_progress(request: gr.Request) -> str:
-        state = reindexer.progress()
-        ui = page_lang(request)
+    def last_report(state, ui: str):
+        """The last run's report; while a run goes, the status line shows its progress instead."""
         if state.running:
-            return label("indexing", ui, phase=phase_text(state.phase, state.done, state.total, ui))
-        return report_text(state.report, ui) if state.report else (state.error or "")
+            return gr.skip()
+        return report_text(state.report, ui) if state.report else (state.error or gr.skip())
 
     def refresh(seen: tuple | None, request: gr.Request) -> tuple:
         """Everything that follows the index, when it changed since this page last looked."""
@@ -253,7 +252,7 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
         ui = page_lang(request)
         tags_now = browse.tag_choices(index)
         return (now, index_status(index, reindexer, ui), gr.Dropdown(choices=browse.day_choices(index)),
-                gr.Dropdown(choices=tags_now), gr.Dropdown(choices=tags_now), reindex_progress(request))
+                gr.Dropdown(choices=tags_now), gr.Dropdown(choices=tags_now), last_report(state, ui))
 
     def on_load(request: gr.Request) -> tuple:
         ui = page_lang(request)
