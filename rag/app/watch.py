@@ -346,5 +346,9 @@ class Watcher:
 
 
 def start_watching(settings: Settings, on_report: Callable[[ReindexReport], None] | None = None) -> Watcher:
-    """Watch settings.data_dir in a background thread (for `rag serve --watch`); returns the Watcher."""
+    """Watch settings.data_dir in a background thread (for `rag serve --watch`); returns the Watcher.
+
+    `on_report` runs in the watcher's thread after each reindex (an app refreshes its Index
+    there); `watcher.state().text()` says what the watcher is doing; `watcher.stop()` ends it.
+    """
     return Watcher(settings, on_report=on_report).start()
