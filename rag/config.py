@@ -46,6 +46,11 @@ class Settings:
     chunk_version: int = 2
     collection: str = "digest"
     top_k: int = 5
+    # The watcher (`rag watch`, `rag serve --watch`): a changed day file is indexed once it has
+    # not changed for watch_settle_s; a folder that never goes quiet is reindexed anyway after
+    # watch_max_wait_s (rag/app/watch.py says how).
+    watch_settle_s: float = 1.0
+    watch_max_wait_s: float = 10.0
 
     @property
     def llm_enabled(self) -> bool:
@@ -64,6 +69,16 @@ class Settings:
 def _env(name: str) -> str | None:
     value = os.environ.get(name, "").strip()
     return value or None
+
+
+def _seconds(name: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= 3600:  # NaN fails too
+        raise ValueError(f"{name} must be a number of seconds above 0 (at most 3600), got {value!r}")
+    return seconds
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -88,4 +103,7 @@ def load_settings(**overrides: object) -> Settings:
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"RAG_PORT must be a port number, got {port!r}")
         env["port"] = int(port)
+    settle = _env("RAG_WATCH_SETTLE_S")
+    if settle is not None:
+        env["watch_settle_s"] = _seconds("RAG_WATCH_SETTLE_S", settle)
     return Settings().with_overrides(**env).with_overrides(**overrides)

@@ -148,6 +148,40 @@ def passwd_cmd(user: str, password: str) -> None:
     click.echo(f"{user}:{hash_password(password)}")
 
 
+@main.command("watch")
+@click.option("--data", type=click.Path(), help="Folder of day files (default: RAG_DATA_DIR or seeds/).")
+@click.option("--index", type=click.Path(), help="Index folder (default: RAG_INDEX_DIR or .rag/).")
+@click.option("--settle", type=click.FloatRange(0.05, 3600), metavar="SECONDS",
+              help="How long a changed file must stay unchanged before it is indexed "
+                   "(default: RAG_WATCH_SETTLE_S or 1).")
+@friendly
+def watch_cmd(data: str | None, index: str | None, settle: float | None) -> None:
+    """Reindex whenever day files are added, changed or removed (until Ctrl-C or SIGTERM)."""
+    import logging
+    import signal
+
+    from rag.app.watch import Watcher
+
+    # One line per reindex (and one per skipped file) on stderr, and other libraries' warnings;
+    # stdout stays empty.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    handler.addFilter(lambda record: record.levelno >= logging.WARNING or record.name == "rag.app.watch")
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    logging.getLogger("rag.app.watch").setLevel(logging.INFO)
+    watcher = Watcher(load_settings(data_dir=data, index_dir=index, watch_settle_s=settle))
+
+    def on_term(signum: int, frame: object) -> None:
+        watcher.request_stop()  # after the reindex in progress, if any
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends it at once
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        watcher.run()
+    except KeyboardInterrupt:  # an interrupted reindex commits nothing: the index stays as it was
+        click.echo("rag watch: interrupted", err=True)
+
+
 @main.command("eval")
 @click.option("--questions", "questions_file", required=True, type=click.Path(),
               help="JSON Lines question file (see DESIGN.md section 5).")
