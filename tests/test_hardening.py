@@ -355,9 +355,12 @@ def test_a_100k_character_question_is_one_error_sentence_from_the_cli(seed_setti
 
 @pytest.fixture(scope="module")
 def app(seed_settings: Settings):
+    from rag.app.reindexing import Reindexer
     from rag.app.web import build_app
+    from rag.index.reader import get_index
 
-    return build_app(seed_settings)
+    index = get_index(seed_settings)
+    return build_app(seed_settings, index, Reindexer(seed_settings, index))
 
 
 def test_the_question_box_of_the_ui_holds_at_most_the_question_limit(app):
@@ -369,7 +372,7 @@ def test_the_question_box_of_the_ui_holds_at_most_the_question_limit(app):
 def test_a_100k_character_question_posted_past_the_ui_box_gets_the_limit_message(app):
     # A client can call the chat endpoint directly, bypassing the box's max_length.
     respond = next(fn for fn in app.fns.values() if fn.name == "respond")  # wired to Enter and the button
-    outputs = list(respond.fn(LONG_QUESTION, [], None, None, [], "auto"))
+    outputs = list(respond.fn(LONG_QUESTION, [], [], None, None, [], "auto", None))
     history = outputs[-1][0]
     assert re.search(LIMIT_MESSAGE, history[-1]["content"])
 

@@ -23,7 +23,7 @@ from rag.text import MARKER, normalize_title
 
 History = Sequence[Any]
 
-_TAGS = re.compile(r"<[^>]+>")
+_TAGS = re.compile(r"</?a\b[^>]*>")  # the links an HTML answer wraps its [n] in
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 _FOLLOW_UP = re.compile(
@@ -113,9 +113,13 @@ def message_text(content: object) -> str:
     return text if isinstance(text, str) else ""
 
 
+_MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>~|&#+\-=.!(){}])")
+
+
 def _plain(text: str) -> str:
-    """Markup the app wraps an answer in (links around [n], escapes) taken off."""
-    return html.unescape(_TAGS.sub("", text))
+    """Markup an answer may come wrapped in taken off: HTML tags and entities, and the
+    backslash escapes of the app's Markdown ("X\\_y" is "X_y")."""
+    return _MD_ESCAPE.sub(r"\1", html.unescape(_TAGS.sub("", text)))
 
 
 def _turns(history: History) -> list[tuple[str, object]]:
