@@ -79,10 +79,16 @@ Wombat-Decoding makes beam search faster ![pixel](x) ![beacon](https://{TRACKER}
 
 @dataclass
 class App:
-    """The running app: its address and the data folder it indexes."""
+    """The running app: its address, the data folder it indexes, its index and its log."""
 
     url: str
     data_dir: Path
+    index_dir: Path
+    log: Path
+    env: dict[str, str]
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
 
 
 def _wait_for_port(proc: subprocess.Popen, port: int, log: Path) -> None:
@@ -99,36 +105,35 @@ def _wait_for_port(proc: subprocess.Popen, port: int, log: Path) -> None:
     pytest.fail(f"app.py did not listen on port {port} within {STARTUP_TIMEOUT_S} s:\n{log.read_text()}")
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """Terminate the app, killing it if it does not go quietly."""
-    if proc.poll() is None:
-        stop_process(proc, 15)
+@contextmanager
+def running_app(root: Path, index_dir: Path, args: tuple[str, ...] = (), **env: str) -> Iterator[App]:
+    """`python app.py` (or `rag serve ARGS`) over a copy of the seeds and the given index, offline
+    (no LLM key), on a free loopback port; stopped afterwards whatever happens."""
+    data_dir = root / "data"
+    data_dir.mkdir(exist_ok=True)
+    for seed in SEEDS.glob("*.txt"):
+        shutil.copy(seed, data_dir)
+    port = free_port()
+    full_env = clean_env(RAG_DATA_DIR=str(data_dir), RAG_INDEX_DIR=str(index_dir), RAG_PORT=str(port),
+                         RAG_HOST="127.0.0.1", PYTHONUNBUFFERED="1", **env)
+    log = root / "app.log"
+    command = [sys.executable, "-m", "rag", "serve", *args] if args else [sys.executable, "app.py"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=REPO, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_port(proc, port, log)
+        yield App(f"http://127.0.0.1:{port}/", data_dir, index_dir, log, full_env)
+    finally:
+        if proc.poll() is None:
+            stop_process(proc, 15)
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, seed_index_copy) -> Iterator[App]:
-    """`python app.py` over private copies of the seeds and their index, offline (no LLM key),
-    on a free port. (A first start on an empty index has a test of its own.)"""
-    root = tmp_path_factory.mktemp("ui")
-    data_dir = root / "data"
-    data_dir.mkdir()
-    for seed in SEEDS.glob("*.txt"):
-        shutil.copy(seed, data_dir)
-    port = free_port()
-    env = clean_env(
-        RAG_DATA_DIR=str(data_dir), RAG_INDEX_DIR=str(seed_index_copy()),
-        RAG_PORT=str(port), RAG_HOST="127.0.0.1", PYTHONUNBUFFERED="1",
-    )
-    log = root / "app.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_for_port(proc, port, log)
-        yield App(url=f"http://127.0.0.1:{port}/", data_dir=data_dir)
-    finally:
-        _stop(proc)
+    """The app over private copies of the seeds and their index, one per test module. (A first
+    start on an empty index has a test of its own.)"""
+    with running_app(tmp_path_factory.mktemp("ui"), seed_index_copy()) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

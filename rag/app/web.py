@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import tempfile
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -222,16 +223,27 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
         ui = page_lang(request)
         if not is_admin(settings, request.username):
             raise gr.Error(label("not_admin", ui))
-        try:
-            yield label("indexing", ui, phase=phase_text("start", 0, 0, ui))
-            report = reindexer.run()
-        except Busy:
+        done: dict[str, object] = {}
+
+        def work() -> None:
+            try:
+                done["report"] = reindexer.run()
+            except (Busy, *USER_ERRORS) as err:
+                done["error"] = err
+
+        thread = threading.Thread(target=work, name="reindex", daemon=True)
+        thread.start()
+        while thread.is_alive():  # the phase and the chunks embedded so far, four times a second
+            state = reindexer.progress()
+            yield label("indexing", ui, phase=phase_text(state.phase or "start", state.done, state.total, ui))
+            thread.join(0.25)
+        error = done.get("error")
+        if isinstance(error, Busy):
             yield label("busy", ui)
-            return
-        except USER_ERRORS as err:
-            yield label("reindex_failed", ui, error=err)
-            return
-        yield report_text(report, ui)
+        elif error is not None:
+            yield label("reindex_failed", ui, error=error)
+        else:
+            yield report_text(done["report"], ui)
 
     def last_report(state, ui: str):
         """The last run's report; while a run goes, the status line shows its progress instead."""
@@ -239,15 +251,15 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
             return gr.skip()
         return report_text(state.report, ui) if state.report else (state.error or gr.skip())
 
-    def refresh(seen: tuple | None, request: gr.Request) -> tuple:
+    def refresh(seen: list | None, request: gr.Request) -> tuple:
         """Everything that follows the index, when it changed since this page last looked."""
         try:
             index.refresh()
         except StoreUnavailableError:
             pass
         state = reindexer.progress()
-        now = (index.manifest.version, state.runs, state.running, state.phase, state.done // 64, state.error)
-        if now == seen:
+        now = [index.manifest.version, state.runs, state.running, state.phase, state.done // 64, state.error]
+        if list(seen or []) == now:
             return (gr.skip(),) * 6
         ui = page_lang(request)
         tags_now = browse.tag_choices(index)

@@ -183,6 +183,8 @@ def open_lexical(index_dir: Path, entries: Mapping[str, Entry], hashes: Mapping[
     A damaged copy is rebuilt (it is derived data); tokens come from the token store, and
     only contents it lacks are tokenized.
     """
+    if not entries:
+        return LexicalIndex.build([], [])
     path = lexical_path(index_dir, hashes)
     if path.is_dir():
         try:
