@@ -82,8 +82,11 @@ def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Compo
     # value=None: Gradio would preselect the first choice without firing .change.
     parts["pick"] = gr.Dropdown(choices=choices, value=None, label=t(kind), elem_id=f"browse-{kind}")
     if kind == "tag":
+        # Only the data is ever updated: a BarPlot updated as a component (to change its title)
+        # draws the update before it (Gradio 6.31), so the unit is a caption of its own.
         parts["plot"] = gr.BarPlot(plot_frame([]), x="period", y="entries", x_label_angle=-45, height=300,
-                                   x_title=" ", title=t("per_week"), elem_id="tag-plot")
+                                   x_title=" ", elem_id="tag-plot")
+        parts["unit"] = gr.Markdown("", elem_id="tag-plot-unit")
     with gr.Row():
         prev = gr.Button(t("prev"), size="sm", elem_id=f"{kind}-prev")
         info = gr.Markdown("", elem_id=f"{kind}-page")
@@ -107,8 +110,8 @@ def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Compo
                gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits], value=None), ""]
         if kind == "tag":
             unit, _ = period_counts([h.entry for h in hits])
-            out.insert(0, gr.BarPlot(plot_frame([h.entry for h in hits]),
-                                     title=label("per_week" if unit == "week" else "per_month", lang)))
+            caption = label("per_week" if unit == "week" else "per_month", lang) if hits else ""
+            out[:0] = [plot_frame([h.entry for h in hits]), caption]
         return out
 
     def turn(ids_shown: list[str], current: int, step: int, request: gr.Request):
@@ -128,7 +131,7 @@ def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Compo
         return similar_html(index, entry_id, lang_of(request))
 
     outputs = [cards, info, ids, page, pick_similar, similar_cards]
-    parts["pick"].change(show, parts["pick"], ([parts["plot"]] if kind == "tag" else []) + outputs)
+    parts["pick"].change(show, parts["pick"], ([parts["plot"], parts["unit"]] if kind == "tag" else []) + outputs)
     prev.click(back, [ids, page], [cards, info, page])
     nxt.click(forward, [ids, page], [cards, info, page])
     pick_similar.change(similar_to, pick_similar, similar_cards)
