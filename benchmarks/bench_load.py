@@ -28,6 +28,7 @@ from pathlib import Path
 
 import click
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # servers.py: ports and process teardown the tests use too
@@ -126,6 +127,22 @@ def user(n: int, url: str, start: threading.Barrier, stop_at: list[float], resul
             results.uncited.append(question)
 
 
+def first_answer(url: str) -> None:
+    """Ask once before the users start. The app serves at once and builds its first index in
+    the background, so this waits for that; the first answer also loads what the app loads
+    lazily, a one-off cost that is not growth under load."""
+    client = Client(url, verbose=False)
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        try:
+            client.predict(QUESTIONS[0], api_name="/ask")
+            return
+        except AppError:  # "the index is still being built"
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
 def percentile(values: list[float], p: int) -> float | None:
     """The p-th percentile (inclusive method), or None without enough data."""
     if len(values) < 2:
@@ -143,9 +160,7 @@ def main(seconds: int, users: int, as_json: bool) -> None:
         proc, url, log = start_app(Path(tmp))
         try:
             rss_start = rss_kib(proc.pid)
-            # One request first: the first answer loads what the app loads lazily, which is
-            # a one-off cost, not growth under load.
-            Client(url, verbose=False).predict(QUESTIONS[0], api_name="/ask")
+            first_answer(url)
             rss_warm = rss_kib(proc.pid)
             results, samples = Results(), [rss_warm]
             start = threading.Barrier(users + 1)
