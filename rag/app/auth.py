@@ -3,10 +3,11 @@
 On loopback (127.0.0.1, localhost, ::1) the one user of the machine needs no login. Anywhere
 else a login is required: users and password hashes from `RAG_AUTH_FILE` (lines
 `user:pbkdf2_sha256$iterations$salt$hash`, made by `rag passwd USER`), or a shared token
-(`RAG_APP_TOKEN`, entered as the password with any user name). Without either the app refuses
-to start unless `--insecure-no-auth` says the exposure is meant. Reindexing is an admin action:
-only users named in `RAG_ADMINS` may press Reindex or call its API (all are, on loopback
-without a login). Passwords and tokens are never logged.
+(`RAG_APP_TOKEN`, entered as the password with a user name that is neither in the auth file nor
+in `RAG_ADMINS`). Without either the app refuses to start unless `--insecure-no-auth` says the
+exposure is meant. Reindexing is an admin action: only users named in `RAG_ADMINS` may press
+Reindex or call its API (all are, on loopback without a login). Passwords and tokens are never
+logged.
 """
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ def login(settings: Settings) -> Callable[[str, str], bool] | None:
         return None
 
     def check(user: str, password: str) -> bool:
-        if token and hmac.compare_digest(password.encode(), token.encode()):
-            return True
         stored = users.get(user)
-        return stored is not None and verify_password(password, stored)
+        if stored is not None:  # a user of the auth file logs in with their own password only
+            return verify_password(password, stored)
+        # The token is shared, so it names nobody: under an admin's name every holder would be one.
+        return bool(token) and user not in settings.admins and hmac.compare_digest(password.encode(), token.encode())
 
     return check
 

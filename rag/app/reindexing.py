@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag.config import Settings
@@ -15,6 +16,7 @@ from rag.index.reader import Index
 from rag.index.reindex import reindex
 from rag.index.store import StoreUnavailableError
 from rag.model import ReindexReport
+from rag.progress import Bar
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +62,21 @@ class Reindexer:
             for key, value in changes.items():
                 setattr(self._state, key, value)
 
-    def run(self, lock_wait_s: float = 30.0) -> ReindexReport:
+    def run(self, lock_wait_s: float = 30.0, echo: Callable[[int, int], None] | None = None) -> ReindexReport:
         """Reindex now, in this thread; raises Busy when a run is already going, and the
-        reindex's own errors (recorded for the pages too)."""
+        reindex's own errors (recorded for the pages too). `echo` also sees the progress."""
         if not self._guard.acquire(blocking=False):
             raise Busy("a reindex is already running")
+
+        def on_progress(done: int, total: int) -> None:
+            self._update(done=done, total=total)
+            if echo is not None:
+                echo(done, total)
+
         try:
             self._update(running=True, phase="start", done=0, total=0, started=time.monotonic(), error="")
-            report = reindex(
-                self.settings, lock_wait_s=lock_wait_s,
-                on_progress=lambda done, total: self._update(done=done, total=total),
-                on_phase=lambda phase: self._update(phase=phase),
-            )
+            report = reindex(self.settings, lock_wait_s=lock_wait_s, on_progress=on_progress,
+                             on_phase=lambda phase: self._update(phase=phase))
             self.record(report)
             return report
         except USER_ERRORS as err:
@@ -95,11 +100,13 @@ class Reindexer:
             log.warning("skipped: %s", err)
 
     def start(self) -> threading.Thread:
-        """Run once in the background (the app's start-up check); errors are logged and shown."""
+        """Run once in the background (the app's start-up check), with a progress bar on stderr;
+        errors are logged and shown."""
 
         def background() -> None:
             try:
-                report = self.run(lock_wait_s=600)
+                with Bar("Embedding") as bar:
+                    report = self.run(lock_wait_s=600, echo=bar)
                 log.info("%s", report.summary())
             except Busy:
                 pass

@@ -30,6 +30,7 @@ def serve(settings: Settings, watch: bool = False, insecure_no_auth: bool = Fals
     check_binding("the app", settings.host, check is not None, insecure_no_auth, "a login",
                   "set RAG_AUTH_FILE (lines from `rag passwd USER`) or RAG_APP_TOKEN")
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # Gradio's own start-up requests
     with ThreadPoolExecutor(1, thread_name_prefix="import") as pool:
         web = pool.submit(import_module, "rag.app.web")
         index = get_index(settings, build_if_empty=False)

@@ -27,6 +27,9 @@ from rag.model import Entry
 from rag.text import HANGUL
 
 log = logging.getLogger(__name__)
+# bm25s sets its own logger to DEBUG on import, so every build said "Building index from
+# tokens" in the app's log; its warnings still show.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 FIELD_WEIGHTS = {"title": 1.2, "abstract": 1.0, "comment": 1.0}
 COVERAGE_POWER = 3
