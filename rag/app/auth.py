@@ -83,10 +83,14 @@ def login(settings: Settings) -> Callable[[str, str], bool] | None:
     if not users and not token:
         return None
 
+    # Unknown names pay for the same hash as known ones: timing does not tell which names exist.
+    decoy = hash_password(secrets.token_hex(16))
+
     def check(user: str, password: str) -> bool:
         stored = users.get(user)
+        matches = verify_password(password, stored or decoy)
         if stored is not None:  # a user of the auth file logs in with their own password only
-            return verify_password(password, stored)
+            return matches
         # The token is shared, so it names nobody: under an admin's name every holder would be one.
         return bool(token) and user not in settings.admins and hmac.compare_digest(password.encode(), token.encode())
 

@@ -76,11 +76,12 @@ def tag_choices(index: Index) -> list[tuple[str, str]]:
 def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Component]:
     """One Browse column (kind "day" or "tag"): its picker, plot for tags, pager, cards and the
     similar entries of a picked entry, wired to their events. `t` makes a label the browser
-    translates (gr.I18n); `lang_of(request)` is the page's language for server-made HTML."""
+    translates (gr.I18n); `lang_of(request)` is the page's language for server-made HTML. The
+    picker's choices come with the page's first look at the index, not in the page itself (a
+    login page carries the page's config, and the digest's days and tags are not for strangers)."""
     parts: dict[str, gr.components.Component] = {}
-    choices = day_choices(index) if kind == "day" else tag_choices(index)
     # value=None: Gradio would preselect the first choice without firing .change.
-    parts["pick"] = gr.Dropdown(choices=choices, value=None, label=t(kind), elem_id=f"browse-{kind}")
+    parts["pick"] = gr.Dropdown(choices=[], value=None, label=t(kind), elem_id=f"browse-{kind}")
     if kind == "tag":
         # Only the data is ever updated: a BarPlot updated as a component (to change its title)
         # draws the update before it (Gradio 6.31), so the unit is a caption of its own.

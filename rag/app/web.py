@@ -299,7 +299,7 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
                     with gr.Accordion(I18N("filters"), open=False, elem_id="filters"):
                         start = gr.DateTime(label=I18N("from"), include_time=False, type="string", elem_id="day-from")
                         end = gr.DateTime(label=I18N("to"), include_time=False, type="string", elem_id="day-to")
-                        tags = gr.Dropdown(choices=browse.tag_choices(index), multiselect=True, label=I18N("tags"),
+                        tags = gr.Dropdown(choices=[], multiselect=True, label=I18N("tags"),
                                            elem_id="tag-filter")
                         lang = gr.Radio(LANG_CHOICES, value="auto", label=I18N("lang"), elem_id="answer-lang")
         with gr.Tab(I18N("browse_tab"), elem_id="tab-browse"):
@@ -309,7 +309,7 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
                 with gr.Column(min_width=280):
                     tagged = browse.column(index, "tag", I18N, page_lang)
         with gr.Tab(I18N("index_tab"), elem_id="tab-index"):
-            status = gr.Markdown(index_status(index, reindexer, "en"), elem_id="index-status")
+            status = gr.Markdown("", elem_id="index-status")
             reindex_btn = gr.Button(I18N("reindex"), elem_id="reindex", visible=False)
             report = gr.Textbox(label=I18N("last_reindex"), lines=6, interactive=False, elem_id="reindex-report")
 
