@@ -243,9 +243,10 @@ def worker_probe(index: Path) -> dict:
         "rss_search_mb": round(rss_mb()), "peak_rss_search_mb": round(peak_rss_mb()),
     }
     try:
+        from rag.app.reindexing import Reindexer
         from rag.app.web import build_app
 
-        build_app(settings)
+        build_app(settings, idx, Reindexer(settings, idx))
         out["rss_app_mb"] = round(rss_mb())
     except Exception as exc:  # the app is measured when it builds; the search numbers stand anyway
         out["rss_app_mb"] = None

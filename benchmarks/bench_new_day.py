@@ -1,0 +1,87 @@
+"""One new day into existing indexes of different sizes: does its cost follow the change or the corpus?
+
+    uv run python benchmarks/bench_new_day.py --index NAME=DATA_DIR:INDEX_DIR [--index ...] [--runs 3]
+
+For each index (e.g. bench_startup.py's corpus build and bench_scale.py's 100k build), each run
+copies the index, adds one new day of 5 entries to a copy of its data folder's file list
+(the corpus's 2025-12-02 moved to a day after everything, its titles marked, so all of it is
+new text) and times `rag reindex --json` in a fresh process: wall time and peak RSS. Prints
+the best of N per index and each one's ratio to the first, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+REPO = Path(__file__).resolve().parents[1]
+DAY_FILE = REPO.parent / "shared" / "corpus" / "2025" / "2025-12-02.txt"
+NEW_DAY_LINE = "2999년 1월 2일"
+
+
+def new_day_text() -> str:
+    """The corpus day, moved past every real or synthetic day, each title marked as new."""
+    lines = DAY_FILE.read_text(encoding="utf-8").splitlines()
+    assert re.fullmatch(r"\d{4}년 \d{1,2}월 \d{1,2}일", lines[0]), lines[0]
+    out, after_entry = [NEW_DAY_LINE], True
+    for line in lines[1:]:
+        # A title opens an entry: the line after the day line or after an entry's #tags line.
+        out.append(f"{line} [new day]" if after_entry and line.strip() else line)
+        after_entry = line.startswith("#") if line.strip() else after_entry
+    return "\n".join(out) + "\n"
+
+
+def one_run(data: Path, index: Path, work: Path) -> tuple[float, float]:
+    """Copy the index, link the data files plus the new day, reindex cold; (wall s, peak RSS MB)."""
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(index, work / "index")
+    shutil.copytree(data, work / "data", copy_function=os.link)
+    (work / "data" / "new-day.txt").write_text(new_day_text(), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+    env.update(RAG_DATA_DIR=str(work / "data"), RAG_INDEX_DIR=str(work / "index"))
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "rag", "reindex", "--json"], cwd=REPO, env=env,
+                                stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        report = out.read().decode()
+    if os.waitstatus_to_exitcode(status) or '"added": 5' not in report:
+        raise RuntimeError(f"reindex of {index} did not add the 5 new entries: {report[-500:]}")
+    shutil.rmtree(work, ignore_errors=True)
+    return wall, usage.ru_maxrss / 1024
+
+
+@click.command()
+@click.option("--index", "indexes", multiple=True, required=True, metavar="NAME=DATA_DIR:INDEX_DIR",
+              help="An index and the data folder it was built from (repeatable; the first is the baseline).")
+@click.option("--runs", default=3, show_default=True, help="Runs per index; the best is reported.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path(tempfile.gettempdir()) / "bench-new-day",
+              show_default=True, help="Where the copies go (removed after each run).")
+def main(indexes: tuple[str, ...], runs: int, workdir: Path) -> None:
+    """Time one new day per index and print each one's best and its ratio to the first."""
+    best: dict[str, tuple[float, float]] = {}
+    for spec in indexes:
+        name, _, paths = spec.partition("=")
+        data, _, index = paths.partition(":")
+        if not (name and Path(data).is_dir() and (Path(index) / "manifest.json").exists()):
+            raise click.BadParameter(f"expected NAME=DATA_DIR:INDEX_DIR of a built index, got {spec!r}")
+        results = [one_run(Path(data), Path(index), workdir) for _ in range(runs)]
+        best[name] = min(results)
+        click.echo(f"{name}: runs {', '.join(f'{w:.2f} s' for w, _ in results)}", err=True)
+    first = next(iter(best.values()))[0]
+    for name, (wall, rss) in best.items():
+        click.echo(f"{name:<12} one new day {wall:6.2f} s  peak RSS {rss:6.0f} MB  ×{wall / first:.2f} of the first")
+
+
+if __name__ == "__main__":
+    main()
