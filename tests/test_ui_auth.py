@@ -26,7 +26,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
 from playwright.sync_api import Browser, Page, expect
 from servers import free_port, stop_process
-from ui_support import DESKTOP, ZEBRA_DAY, App, reindex_from_ui, running_app
+from ui_support import DESKTOP, App, reindex_from_ui, running_app, zebra_moved
 
 from rag.app.auth import hash_password, login, read_users
 from rag.app.cli import main
@@ -42,12 +42,6 @@ TOKEN = "app-token-SHARED-5d7a1f93"
 WRONG_PASSWORD = "not-the-password-0b3e"
 NOT_ADMIN = "Only administrators can reindex."
 START_S = 120  # a process of our own: Gradio's import and the index open take seconds on two cores
-
-
-def okapi_day(day: date, name: str) -> str:
-    """ZEBRA_DAY's entry moved to another day under another name, so it is this test's own."""
-    return (ZEBRA_DAY.replace("2025년 5월 22일", f"{day.year}년 {day.month}월 {day.day}일")
-            .replace("Zebra-Tokens", f"{name}-Tokens"))
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +163,7 @@ def test_a_wrong_password_stays_on_the_login_form_with_an_error_then_the_right_o
 
 
 def test_the_admin_logs_in_sees_reindex_and_indexes_a_new_day(browser: Browser, guarded: App):
-    (guarded.data_dir / "930_okapi.txt").write_text(okapi_day(date(2025, 5, 28), "Okapi"), encoding="utf-8")
+    (guarded.data_dir / "930_okapi.txt").write_text(zebra_moved(date(2025, 5, 28), "Okapi"), encoding="utf-8")
     with logged_in(browser, guarded, ADMIN, ADMIN_PASSWORD) as page:
         page.locator("#tab-index-button").click()
         expect(page.locator("#reindex")).to_be_visible()
@@ -182,7 +176,7 @@ def test_the_admin_logs_in_sees_reindex_and_indexes_a_new_day(browser: Browser, 
 def test_a_reader_sees_no_reindex_button_and_the_reindex_api_refuses_and_indexes_nothing(
         browser: Browser, guarded: App):
     day = guarded.data_dir / "931_quagga.txt"
-    day.write_text(okapi_day(date(2025, 5, 27), "Quagga"), encoding="utf-8")
+    day.write_text(zebra_moved(date(2025, 5, 27), "Quagga"), encoding="utf-8")
     try:
         with logged_in(browser, guarded, READER, READER_PASSWORD) as page:
             page.locator("#tab-index-button").click()

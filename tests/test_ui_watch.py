@@ -11,19 +11,13 @@ from datetime import date
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from ui_support import DESKTOP, ZEBRA_DAY, App, ask, card_titled, choose, cited_titles, open_page, running_app
+from ui_support import DESKTOP, App, ask, card_titled, choose, cited_titles, open_page, running_app, zebra_moved
 
 pytestmark = pytest.mark.slow
 
 SETTLE_S = "0.3"
 SHOWN_MS = 15_000  # settle, a one-entry reindex, and the page's next look (every 2 s)
 WATCHING_S = 180  # the watcher starts once the start-up check and the models' warm-up are done
-
-
-def moved_day(day: date, name: str) -> str:
-    """ZEBRA_DAY's entry moved to another day under another name, so it is this test's own."""
-    return (ZEBRA_DAY.replace("2025년 5월 22일", f"{day.year}년 {day.month}월 {day.day}일")
-            .replace("Zebra-Tokens", f"{name}-Tokens"))
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +61,7 @@ def test_a_day_dropped_into_the_folder_shows_in_the_open_page_and_is_answered_wi
         watching: App, index_page: Page):
     page, status = index_page, index_page.locator("#index-status")
     before = entries_shown(page)
-    (watching.data_dir / "940_okapi.txt").write_text(moved_day(date(2025, 5, 29), "Okapi"), encoding="utf-8")
+    (watching.data_dir / "940_okapi.txt").write_text(zebra_moved(date(2025, 5, 29), "Okapi"), encoding="utf-8")
 
     expect(status).to_contain_text(f"{before + 1} entries", timeout=SHOWN_MS)
     expect(status).to_contain_text("2025-05-29")
@@ -86,7 +80,7 @@ def test_a_day_removed_from_the_folder_leaves_the_open_page(watching: App, index
     page, status = index_page, index_page.locator("#index-status")
     before = entries_shown(page)
     day = watching.data_dir / "941_quagga.txt"
-    day.write_text(moved_day(date(2025, 5, 30), "Quagga"), encoding="utf-8")
+    day.write_text(zebra_moved(date(2025, 5, 30), "Quagga"), encoding="utf-8")
     expect(status).to_contain_text(f"{before + 1} entries", timeout=SHOWN_MS)
     expect(status).to_contain_text("– 2025-05-30")
     assert "2025-05-30" in day_options(page)

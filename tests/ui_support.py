@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,12 @@ We introduce Zebra-Tokens, striped positional codes that let video transformers 
 Encodes the time axis as striped positional codes so frame order survives in long videos. Nice that it needs no extra parameters.
 #video #long-context
 """
+
+def zebra_moved(day: date, name: str) -> str:
+    """ZEBRA_DAY's entry moved to another day under another name, so it is one test's own."""
+    return (ZEBRA_DAY.replace("2025년 5월 22일", f"{day.year}년 {day.month}월 {day.day}일")
+            .replace("Zebra-Tokens", f"{name}-Tokens"))
+
 
 # A hostile day file: HTML in the title, the abstract and both commentaries.
 SCRIPT = "<script>window.__pwned=1</script>"
