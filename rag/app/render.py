@@ -51,14 +51,9 @@ def take(comment: str) -> str:
 
 def summary_json(entry: Entry) -> dict:
     """An entry in brief: id, day, title, tags and the author's take in each language."""
-    return {
-        "id": entry.id,
-        "day": entry.day.isoformat(),
-        "title": entry.title,
-        "tags": list(entry.tags),
-        "take_ko": take(entry.comment_ko),
-        "take_en": take(entry.comment_en),
-    }
+    full = entry_json(entry)
+    return {**{key: full[key] for key in ("id", "day", "title", "tags")},
+            "take_ko": take(entry.comment_ko), "take_en": take(entry.comment_en)}
 
 
 def escape(text: str, links: Sequence[str] = ()) -> str:
