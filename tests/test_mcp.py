@@ -171,6 +171,8 @@ def test_list_entries_by_day_tag_and_date_range(mcp, seed_entries):
     spanned = mcp.data("list_entries", date_from="2025-05-16", date_to="2025-05-20", tag="rl")
     assert spanned["total"] == sum(1 for e in seed_entries if "rl" in e.tags and date(2025, 5, 16) <= e.day <= date(2025, 5, 20))
     assert mcp.data("list_entries", date_from="2025-05-21")["total"] == 6
+    # A tag is one tag however it is spelled, as in the question reader and the app.
+    assert mcp.data("list_entries", tag="#Reward_Model")["total"] == tagged["total"]
 
 
 def test_get_entry_round_trips_an_id(mcp, seed_entries):

@@ -34,6 +34,7 @@ from rag.ask.llm import LLMError
 from rag.ask.prepare import QuestionError, check_question
 from rag.ask.retrieve import listing, search_index
 from rag.config import MAX_QUESTION_CHARS, Settings
+from rag.digest import tag_key
 from rag.index.reader import Index, IndexView
 from rag.index.store import StoreUnavailableError
 from rag.model import Filters
@@ -162,7 +163,7 @@ def _day_range(text: str, view: IndexView) -> tuple:
 
 
 def _tag(text: str, view: IndexView) -> str:
-    tag = text.strip().lstrip("#").lower()
+    tag = tag_key(text.strip().lstrip("#"))
     if tag not in view.tags:
         close = difflib.get_close_matches(tag, list(view.tags), n=3)
         hint = f"; close ones: {', '.join(close)}" if close else ""
