@@ -41,10 +41,12 @@ from rag.model import Entry, Source
 from rag.text import has_hangul, normalize_title
 
 __all__ = [
-    "PARSER_VERSION", "ParseError", "ParseReport", "day_files", "find_links", "parse_day_file", "parse_day_text",
+    "DAY_SUFFIX", "PARSER_VERSION", "ParseError", "ParseReport", "day_files", "find_links", "parse_day_file", "parse_day_text",
     "parse_dir", "tag_key",
 ]
 
+# A day file's name ends so (anything else in the data folder is not read).
+DAY_SUFFIX = ".txt"
 # Bump when the same file parses into different entries: an index reuses stored entries of
 # unchanged files only when they were parsed by this version. 2: tags have one spelling.
 PARSER_VERSION = 2
@@ -345,7 +347,7 @@ def parse_day_file(path: Path) -> list[Entry]:
 
 def day_files(data_dir: Path) -> list[Path]:
     """The day files of a data directory: every *.txt file below it, sorted by path."""
-    return sorted(p for p in Path(data_dir).rglob("*.txt") if p.is_file())
+    return sorted(p for p in Path(data_dir).rglob(f"*{DAY_SUFFIX}") if p.is_file())
 
 
 def parse_dir(data_dir: Path) -> ParseReport:

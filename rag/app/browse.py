@@ -37,9 +37,8 @@ def period_counts(entries: list[Entry]) -> tuple[str, list[tuple[str, int]]]:
     return "month", [(f"{y}-{m:02d}", months.get((y, m), 0)) for y, m in span]
 
 
-def plot_frame(entries: list[Entry]) -> pd.DataFrame:
-    """Entries per period for the bar plot; periods as text so the axis is categorical."""
-    _, counts = period_counts(entries)
+def plot_frame(counts: list[tuple[str, int]]) -> pd.DataFrame:
+    """Entries per period (period_counts) for the bar plot; periods as text so the axis is categorical."""
     return pd.DataFrame({
         "period": pd.Series([p for p, _ in counts], dtype=str),
         "entries": pd.Series([n for _, n in counts], dtype="int64"),
@@ -110,9 +109,9 @@ def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Compo
         out = [cards_html, info_text, [h.entry.id for h in hits], 0,
                gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits], value=None), ""]
         if kind == "tag":
-            unit, _ = period_counts([h.entry for h in hits])
+            unit, counts = period_counts([h.entry for h in hits])
             caption = label("per_week" if unit == "week" else "per_month", lang) if hits else ""
-            out[:0] = [plot_frame([h.entry for h in hits]), caption]
+            out[:0] = [plot_frame(counts), caption]
         return out
 
     def turn(ids_shown: list[str], current: int, step: int, request: gr.Request):

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from rag.config import Settings
 from rag.index.locks import IndexLockedError
@@ -36,11 +35,9 @@ class Progress:
     phase: str = ""
     done: int = 0
     total: int = 0
-    started: float = 0.0
     report: ReindexReport | None = None
     error: str = ""
     runs: int = 0  # finished runs, so pages can tell a new report from an old one
-    reports: list[ReindexReport] = field(default_factory=list)
 
 
 class Reindexer:
@@ -55,7 +52,7 @@ class Reindexer:
     def progress(self) -> Progress:
         """A copy of where things are, for a page to render."""
         with self._state_lock:
-            return Progress(**{**self._state.__dict__, "reports": list(self._state.reports)})
+            return replace(self._state)
 
     def _update(self, **changes: object) -> None:
         with self._state_lock:
@@ -74,10 +71,12 @@ class Reindexer:
                 echo(done, total)
 
         try:
-            self._update(running=True, phase="start", done=0, total=0, started=time.monotonic(), error="")
+            self._update(running=True, phase="start", done=0, total=0, error="")
             report = reindex(self.settings, lock_wait_s=lock_wait_s, on_progress=on_progress,
                              on_phase=lambda phase: self._update(phase=phase))
             self.record(report)
+            for err in report.errors:
+                log.warning("skipped: %s", err)
             return report
         except USER_ERRORS as err:
             self._update(error=str(err))
@@ -91,28 +90,20 @@ class Reindexer:
                 self._update(error=str(err))
 
     def record(self, report: ReindexReport) -> None:
-        """Keep a report (also one made outside this app's runs, by its watcher)."""
+        """Keep a report for the pages (also one made outside this app's runs, by its watcher,
+        which logs its own skipped files)."""
         with self._state_lock:
             self._state.report = report
             self._state.runs += 1
-            self._state.reports = [*self._state.reports[-9:], report]
-        for err in report.errors:
-            log.warning("skipped: %s", err)
 
-    def start(self) -> threading.Thread:
-        """Run once in the background (the app's start-up check), with a progress bar on stderr;
-        errors are logged and shown."""
-
-        def background() -> None:
-            try:
-                with Bar("Embedding") as bar:
-                    report = self.run(lock_wait_s=600, echo=bar)
-                log.info("%s", report.summary())
-            except Busy:
-                pass
-            except USER_ERRORS as err:
-                log.warning("start-up reindex: %s", err)
-
-        thread = threading.Thread(target=background, name="startup-reindex", daemon=True)
-        thread.start()
-        return thread
+    def catch_up(self) -> None:
+        """Index what changed since the last run (the app's start-up check), with a progress
+        bar on stderr; errors are logged and shown, never raised."""
+        try:
+            with Bar("Embedding") as bar:
+                report = self.run(lock_wait_s=600, echo=bar)
+            log.info("%s", report.summary())
+        except Busy:
+            pass
+        except USER_ERRORS as err:
+            log.warning("start-up reindex: %s", err)

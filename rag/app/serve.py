@@ -40,7 +40,7 @@ def serve(settings: Settings, watch: bool = False, insecure_no_auth: bool = Fals
         app = web.result().build_app(settings, index, reindexer)
 
     def start_up() -> None:
-        reindexer.start().join()
+        reindexer.catch_up()
         index.warm_up()
         if watch:
             from rag.app.watch import start_watching

@@ -30,7 +30,6 @@ Limits (a half-written day may parse: it is only missing its last entries):
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -42,17 +41,16 @@ from pathlib import Path
 import watchfiles
 
 from rag.config import Settings
-from rag.digest import day_files
+from rag.digest import DAY_SUFFIX, day_files
 from rag.index.locks import IndexLockedError
 from rag.index.manifest import ManifestError
 from rag.index.reindex import reindex
-from rag.index.scan import check_data_dir
+from rag.index.scan import check_data_dir, file_sha256
 from rag.index.store import StoreUnavailableError
 from rag.model import ReindexReport
 
 log = logging.getLogger(__name__)
 
-DAY_SUFFIX = ".txt"
 LOCK_WAIT_S = 1.0  # one wait for another reindex's lock; the watcher retries until it gets it
 RETRY_S = 5.0  # after a failed reindex (store down, data folder gone), try again this much later
 # Failures that say what is wrong in one sentence; anything else is logged with its traceback.
@@ -70,9 +68,7 @@ def signature(path: Path) -> object:
                 for p in day_files(path) for st in (p.stat(),)
             )
         st = path.stat()
-        with open(path, "rb") as fh:
-            digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        return (st.st_size, st.st_mtime_ns, digest)
+        return (st.st_size, st.st_mtime_ns, file_sha256(path))
     except FileNotFoundError:
         return None
     except OSError as err:  # unreadable: reindex reports it; a stable error settles like content

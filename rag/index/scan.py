@@ -24,7 +24,8 @@ def check_data_dir(data_dir: Path) -> None:
         raise NotADirectoryError(f"data directory {data_dir} is not a directory")
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """A file's SHA-256, read in pieces."""
     with open(path, "rb") as fh:  # streamed: a huge stray file is not loaded whole
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
@@ -42,7 +43,7 @@ def scan(data_dir: Path, old: Manifest, report: ReindexReport) -> tuple[dict[str
         rel = path.relative_to(data_dir).as_posix()
         previous = old.files.get(rel)
         try:
-            sha = _sha256(path)
+            sha = file_sha256(path)
             if reuse and previous and previous["sha"] == sha and all(e in old.entries for e in previous["entries"]):
                 # Same bytes, same entries: only where the data directory is may have changed.
                 parsed = [_moved(old.entries[e].entry, path) for e in previous["entries"]]
