@@ -98,12 +98,6 @@ def logged_in(browser: Browser, app: App, user: str, password: str):
     return session()
 
 
-def committed_days(app: App) -> set[str]:
-    """The days of the app's committed index, read from disk (as another process would)."""
-    manifest = read_committed(seed_settings_for(app.index_dir, app.data_dir))[0]
-    return {eid.split("/")[0] for eid in manifest.entries}
-
-
 def post_login(url: str, user: str, password: str) -> httpx.Response:
     """Gradio's login form, posted as the browser does: 200 and a session cookie, or 400."""
     return httpx.post(url + "login", data={"username": user, "password": password}, timeout=30)
@@ -170,7 +164,7 @@ def test_the_admin_logs_in_sees_reindex_and_indexes_a_new_day(browser: Browser, 
         report = reindex_from_ui(page)
         assert re.search(r"\badded 1\b", report), report
         expect(page.locator("#index-status")).to_contain_text("2025-05-28", timeout=15_000)
-    assert "2025-05-28" in committed_days(guarded)
+    assert "2025-05-28" in guarded.committed_days()
 
 
 def test_a_reader_sees_no_reindex_button_and_the_reindex_api_refuses_and_indexes_nothing(
@@ -189,7 +183,7 @@ def test_a_reader_sees_no_reindex_button_and_the_reindex_api_refuses_and_indexes
         with pytest.raises(AppError, match=re.escape(NOT_ADMIN)):
             reader.predict(api_name="/reindex")
         assert read_committed(seed_settings_for(guarded.index_dir, guarded.data_dir))[0].version == version
-        assert "2025-05-27" not in committed_days(guarded)
+        assert "2025-05-27" not in guarded.committed_days()
         cited = [c["title"] for c in reader.predict("Which paper uses striped positional codes for long video?",
                                                    api_name="/ask")["citations"]]
         assert not [t for t in cited if t.startswith("Quagga")], cited

@@ -39,9 +39,15 @@ def browse(page: Page) -> None:
     page.locator("#tab-browse-button").click()
 
 
-def test_a_day_pages_through_all_its_entries(gizmos: App, page: Page):
+def browse_gizmos(page: Page) -> None:
+    """Browse once the page's look at the index has the gizmo days (status and choices come together)."""
+    page.locator("#tab-index-button").click()
+    expect(page.locator("#index-status")).to_contain_text("85 entries", timeout=LIVE_MS)
     browse(page)
-    page.wait_for_timeout(2500)  # the page's next look at the index brings the new days
+
+
+def test_a_day_pages_through_all_its_entries(gizmos: App, page: Page):
+    browse_gizmos(page)
     choose(page, "#browse-day", "2025-05-27")
     cards = page.locator("#day-cards .src-card")
     expect(cards).to_have_count(20)
@@ -56,8 +62,7 @@ def test_a_day_pages_through_all_its_entries(gizmos: App, page: Page):
 
 
 def test_a_tag_pages_through_every_entry_it_has(gizmos: App, page: Page):
-    browse(page)
-    page.wait_for_timeout(2500)
+    browse_gizmos(page)
     choose(page, "#browse-tag", re.compile(r"^gizmo \(52\)$"))
     seen: list[str] = []
     for expected in ("Entries 1–20 of 52", "Entries 21–40 of 52", "Entries 41–52 of 52"):
@@ -68,8 +73,7 @@ def test_a_tag_pages_through_every_entry_it_has(gizmos: App, page: Page):
 
 
 def test_a_long_tag_span_is_plotted_per_month_with_readable_labels(gizmos: App, page: Page):
-    browse(page)
-    page.wait_for_timeout(2500)
+    browse_gizmos(page)
     choose(page, "#browse-tag", re.compile(r"^gizmo \(52\)$"))
     page.wait_for_function(
         """() => [...document.querySelectorAll('#tag-plot svg.marks [aria-roledescription="bar"]')]

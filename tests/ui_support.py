@@ -21,9 +21,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SEEDS, clean_env
+from conftest import REPO, SEEDS, clean_env, seed_settings_for
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from servers import free_port, stop_process
+
+from rag.index.commit import read_committed
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 # Debian's chromium: Playwright's own browser download is not reachable from CI.
@@ -96,6 +98,11 @@ class App:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def committed_days(self) -> set[str]:
+        """The days of the app's committed index, read from disk (as another process would)."""
+        manifest = read_committed(seed_settings_for(self.index_dir, self.data_dir))[0]
+        return {eid.split("/")[0] for eid in manifest.entries}
 
 
 def _wait_for_port(proc: subprocess.Popen, port: int, log: Path) -> None:
@@ -245,16 +252,18 @@ def choose(page: Page, dropdown: str, option: str | re.Pattern) -> None:
     page.get_by_role("option", name=option).click()
 
 
-def reindex_from_ui(page: Page) -> str:
-    """Press Reindex on the Index tab and return the report once it arrives."""
+def reindex_from_ui(page: Page, done: re.Pattern = re.compile(r"added \d+")) -> str:
+    """Press Reindex on the Index tab and return the report (matching `done`) once it arrives."""
     page.locator("#tab-index-button").click()
     report = page.locator("#reindex-report textarea")
-    page.wait_for_timeout(300)  # the page's first look at the index may still be filling the box
+    # The page's first look fills the status and the last report together: wait for it, so a
+    # report it brings late is not taken for this run's.
+    expect(page.locator("#index-status")).to_contain_text(re.compile(r"\d"))
     before = report.input_value()
     page.locator("#reindex").click()
     # The run says it started, then reports: a report already shown is not this run's.
     expect(report).not_to_have_value(before, timeout=REINDEX_MS)
-    expect(report).to_have_value(re.compile(r"added \d+"), timeout=REINDEX_MS)
+    expect(report).to_have_value(done, timeout=REINDEX_MS)
     return report.input_value()
 
 
