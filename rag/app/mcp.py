@@ -195,9 +195,9 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         """Find the digest entries that best match a question (hybrid meaning + keyword search),
         best first. Each hit carries the entry's title, day, tags, both commentaries, abstract and
         score. `days`/`tags` limit the search; without them, dates and tags named in the question do."""
-        v = view()
         filters = None
-        if days or tags:
+        if days or tags:  # search_index refreshes the index itself; only filters need a view first
+            v = view()
             filters = Filters(days=tuple(_day_range(d, v) for d in days or ()),
                               tags=tuple(_tag(t, v) for t in tags or ()))
         found = search_index(index, check_question(question), k, filters)
