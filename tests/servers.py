@@ -16,10 +16,10 @@ class ServerStartError(RuntimeError):
     """`chroma run` is missing, exited, or did not answer its heartbeat."""
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now (on loopback unless told another address)."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 

@@ -14,6 +14,7 @@ import httpx2
 import pytest
 from conftest import REPO, clean_env, run_rag
 from mcp.client.streamable_http import streamable_http_client
+from servers import free_port, stop_process
 from test_mcp import TOOLS, connect
 
 pytestmark = pytest.mark.slow
@@ -22,12 +23,6 @@ TOKEN = "mcp-test-TOKEN-8f3a91c2"
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
     "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}}
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 class Served:
@@ -62,12 +57,7 @@ def start(tmp: Path, index: Path, host: str, *flags: str, token: str | None = No
 
 
 def stop(served: Served) -> None:
-    served.process.terminate()
-    try:
-        served.process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        served.process.kill()
-        served.process.wait()
+    stop_process(served.process, 20)
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,9 @@ import re
 import pytest
 from conftest import run_rag
 from playwright.sync_api import Page, expect
-from ui_support import App, choose, shot
+from ui_support import LIVE_MS, App, choose, shot
 
 pytestmark = pytest.mark.slow
-LIVE_MS = 15_000
 
 
 def day_of(day: str, n: int, tag: str, start: int = 0) -> str:

@@ -9,11 +9,23 @@ import re
 import pytest
 from conftest import run_rag
 from playwright.sync_api import Browser, Page, expect
-from ui_support import DESKTOP, REINDEX_MS, App, ask, card_titled, choose, open_page, reindex_from_ui, running_app, shot
+from ui_support import (
+    DESKTOP,
+    LIVE_MS,
+    REINDEX_MS,
+    App,
+    ask,
+    card_titled,
+    choose,
+    dropdown_options,
+    open_page,
+    reindex_from_ui,
+    running_app,
+    shot,
+)
 
 pytestmark = pytest.mark.slow
 
-LIVE_S = 15_000  # ms: the pages look at the index every 2 s; a CLI process needs a few to start
 
 # Invented days (not digest text).
 YAK_DAY = """2025년 5월 23일
@@ -46,7 +58,7 @@ def test_a_cli_reindex_shows_in_the_open_page_within_seconds(app: App, page: Pag
     result = run_rag("reindex", "--json", env=app.env)
     assert result.returncode == 0, result.stderr
 
-    expect(status).to_contain_text("34 entries", timeout=LIVE_S)
+    expect(status).to_contain_text("34 entries", timeout=LIVE_MS)
     expect(status).to_contain_text("2025-05-23")
     page.locator("#tab-browse-button").click()
     choose(page, "#browse-day", "2025-05-23")
@@ -66,9 +78,9 @@ def test_a_tag_spelled_two_ways_is_one_tag_in_the_page_with_each_card_keeping_it
     report = reindex_from_ui(page)
     assert re.search(r"\badded 1\b", report), report
     # The page's next look at the index brings the new status and tag counts together.
-    expect(page.locator("#index-status")).to_contain_text("35 entries", timeout=LIVE_S)
+    expect(page.locator("#index-status")).to_contain_text("35 entries", timeout=LIVE_MS)
     page.locator("#tab-browse-button").click()
-    options = _options(page, "#browse-tag")
+    options = dropdown_options(page, "#browse-tag")
     chores = [o for o in options if o.startswith("agent-chores")]
     assert chores == ["agent-chores (2)"], options
     page.locator("#tab-ask-button").click()
@@ -131,10 +143,3 @@ def test_a_first_start_serves_at_once_and_indexes_in_the_background(browser: Bro
             page.locator("#tab-ask-button").click()
             ask(page, "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?")
             card_titled(page.locator("#sources .cited-sources .src-card"), "Token-Shuffle")
-
-
-def _options(page: Page, dropdown: str) -> list[str]:
-    page.locator(f"{dropdown} input").click()
-    texts = page.get_by_role("option").all_inner_texts()
-    page.keyboard.press("Escape")
-    return [t.strip() for t in texts]

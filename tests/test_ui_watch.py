@@ -11,12 +11,23 @@ from datetime import date
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from ui_support import DESKTOP, App, ask, card_titled, choose, cited_titles, open_page, running_app, zebra_moved
+from ui_support import (
+    DESKTOP,
+    LIVE_MS,
+    App,
+    ask,
+    card_titled,
+    choose,
+    cited_titles,
+    dropdown_options,
+    open_page,
+    running_app,
+    zebra_moved,
+)
 
 pytestmark = pytest.mark.slow
 
 SETTLE_S = "0.3"
-SHOWN_MS = 15_000  # settle, a one-entry reindex, and the page's next look (every 2 s)
 WATCHING_S = 180  # the watcher starts once the start-up check and the models' warm-up are done
 
 
@@ -50,9 +61,7 @@ def entries_shown(page: Page) -> int:
 def day_options(page: Page) -> list[str]:
     """The days the Browse tab offers (then back to the Index tab)."""
     page.locator("#tab-browse-button").click()
-    page.locator("#browse-day input").click()
-    options = [t.strip() for t in page.get_by_role("option").all_inner_texts()]
-    page.keyboard.press("Escape")
+    options = dropdown_options(page, "#browse-day")
     page.locator("#tab-index-button").click()
     return options
 
@@ -63,7 +72,7 @@ def test_a_day_dropped_into_the_folder_shows_in_the_open_page_and_is_answered_wi
     before = entries_shown(page)
     (watching.data_dir / "940_okapi.txt").write_text(zebra_moved(date(2025, 5, 29), "Okapi"), encoding="utf-8")
 
-    expect(status).to_contain_text(f"{before + 1} entries", timeout=SHOWN_MS)
+    expect(status).to_contain_text(f"{before + 1} entries", timeout=LIVE_MS)
     expect(status).to_contain_text("2025-05-29")
     expect(page.locator("#reindex-report textarea")).to_have_value(re.compile(r"\badded 1, changed 0, removed 0,"))
     page.locator("#tab-browse-button").click()
@@ -81,12 +90,12 @@ def test_a_day_removed_from_the_folder_leaves_the_open_page(watching: App, index
     before = entries_shown(page)
     day = watching.data_dir / "941_quagga.txt"
     day.write_text(zebra_moved(date(2025, 5, 30), "Quagga"), encoding="utf-8")
-    expect(status).to_contain_text(f"{before + 1} entries", timeout=SHOWN_MS)
+    expect(status).to_contain_text(f"{before + 1} entries", timeout=LIVE_MS)
     expect(status).to_contain_text("– 2025-05-30")
     assert "2025-05-30" in day_options(page)
 
     day.unlink()
-    expect(status).to_contain_text(f"{before} entries", timeout=SHOWN_MS)
+    expect(status).to_contain_text(f"{before} entries", timeout=LIVE_MS)
     expect(status).not_to_contain_text("2025-05-30")
     expect(page.locator("#reindex-report textarea")).to_have_value(re.compile(r"\badded 0, changed 0, removed 1,"))
     assert "2025-05-30" not in day_options(page)

@@ -42,6 +42,8 @@ STARTUP_TIMEOUT_S = 300
 # Milliseconds, for Playwright: an answer embeds the question on CPU; a reindex embeds entries.
 ANSWER_MS = 90_000
 REINDEX_MS = 180_000
+# The pages look at the index every 2 s; a CLI process or the watcher needs a few to reindex.
+LIVE_MS = 15_000
 
 # An invented day after the seeds' last one, so it also becomes the newest day of the index.
 ZEBRA_DAY = """2025년 5월 22일
@@ -272,6 +274,15 @@ def add_day_from_ui(app: App, page: Page, name: str, text: str) -> None:
     (app.data_dir / name).write_text(text, encoding="utf-8")
     report = reindex_from_ui(page)
     assert re.search(r"\badded 1\b", report), report
+
+
+def dropdown_options(page: Page, dropdown: str) -> list[str]:
+    """The options a Gradio dropdown offers, once its list is open (then closed again)."""
+    page.locator(f"{dropdown} input").click()
+    expect(page.get_by_role("option").first).to_be_visible()
+    texts = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return [t.strip() for t in texts]
 
 
 def card_titled(cards: Locator, title_part: str) -> Locator:
