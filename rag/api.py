@@ -32,8 +32,7 @@ def understand(question: str, settings: Settings | None = None) -> Understanding
     """How a question is read against the index: its day ranges and tags (the filters), whether
     it only asks for a list, and its topic; what the web app shows as chips."""
     index = _index(settings)
-    index.refresh()
-    return understand_question(index.view(), check_question(question))
+    return understand_question(index.fresh_view(), check_question(question))
 
 
 def answer(

@@ -42,10 +42,7 @@ def parse_day(text: str, days: Sequence[date] = ()) -> date:
 
 
 def _view(view_or_index: Index | IndexView) -> IndexView:
-    if isinstance(view_or_index, Index):
-        view_or_index.refresh()
-        return view_or_index.view()
-    return view_or_index
+    return view_or_index.fresh_view() if isinstance(view_or_index, Index) else view_or_index
 
 
 def day_entries(view: IndexView, day: date | str | None = None) -> tuple[date, list[Entry]]:

@@ -185,10 +185,6 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         "digest-rag", version=version("digest-rag"), instructions=INSTRUCTIONS, log_level="WARNING", **auth,
     )
 
-    def view() -> IndexView:
-        index.refresh()
-        return index.view()
-
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
     def search(question: Question, k: K = 10, days: Days = None, tags: Tags = None) -> SearchOut:
@@ -197,7 +193,7 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         score. `days`/`tags` limit the search; without them, dates and tags named in the question do."""
         filters = None
         if days or tags:  # search_index refreshes the index itself; only filters need a view first
-            v = view()
+            v = index.fresh_view()
             filters = Filters(days=tuple(_day_range(d, v) for d in days or ()),
                               tags=tuple(_tag(t, v) for t in tags or ()))
         found = search_index(index, check_question(question), k, filters)
@@ -237,7 +233,7 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
     ) -> PageOut:
         """List digest entries, newest day first, with the total so you can page (offset/limit).
         Filter by one day, a date range (date_from..date_to, inclusive) and/or a tag."""
-        v = view()
+        v = index.fresh_view()
         if day and (date_from or date_to):
             raise ArgumentError("give either day or date_from/date_to, not both")
         days: tuple = ()
@@ -263,7 +259,7 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
     def get_entry(id: Annotated[str, Field(description="an entry id from search or list_entries")]) -> EntryOut:
         """Everything the digest says about one entry: title, authors, tags, both commentaries,
         abstract and links."""
-        v = view()
+        v = index.fresh_view()
         entry = v.entries.get(id)
         if entry is None:
             # A shortened id (the day and the first words of the title) is the usual slip.
@@ -277,14 +273,14 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
     @_tool_errors
     def list_tags() -> TagsOut:
         """Every tag of the digest with how many entries carry it, most used first."""
-        counts = view().tags
+        counts = index.fresh_view().tags
         return TagsOut(tags=[TagOut(tag=t, count=n) for t, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))])
 
     @server.resource("digest://day/{day}", name="digest-day", mime_type="text/markdown",
                      description="A digest day's entries in Markdown (title, authors, tags, commentary, abstract).")
     def day_resource(day: str) -> str:
         try:
-            return day_full(view(), day)
+            return day_full(index.fresh_view(), day)
         except DayError as err:
             raise ResourceNotFoundError(str(err)) from err
         except StoreUnavailableError as err:

@@ -170,8 +170,7 @@ def search_index(
     given with its translation (`rag.ask.llm.translate`) is searched in both languages; the lists
     are interleaved: the whole question's best, then each side's or the translation's best, ...
     """
-    index.refresh()
-    view = index.view()
+    view = index.fresh_view()
     u = understand_question(view, question, filters)
     if u.listing:
         return Retrieved(u, listing(view, u.filters))
@@ -213,8 +212,7 @@ def named_first(view: IndexView, text: str, hits: list[Hit]) -> list[Hit]:
 
 def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:
     """Nearest neighbours of an entry in the dense index (itself excluded)."""
-    index.refresh()
-    view = index.view()
+    view = index.fresh_view()
     entry = view.entries.get(entry_id)
     if entry is None:
         raise KeyError(f"no entry with id {entry_id!r} in the index")

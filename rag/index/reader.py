@@ -239,6 +239,11 @@ class Index:
         """The current committed state, for one search to use from start to end."""
         return self._view
 
+    def fresh_view(self) -> IndexView:
+        """The latest committed state: a refresh (cheap when nothing changed), then the view."""
+        self.refresh()
+        return self._view
+
     @property
     def manifest(self) -> Manifest:
         return self._view.manifest
