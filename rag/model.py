@@ -44,15 +44,17 @@ class Entry:
 
 @dataclass(frozen=True)
 class Filters:
-    """Constraints applied to retrieval: any of the day ranges, any of the tags, and (for a
-    follow-up about an earlier answer) only these entry ids."""
+    """Constraints applied to retrieval: any of the day ranges, any of the tags, any of the
+    authors (names as a user writes them; see `rag.names`), and (for a follow-up about an
+    earlier answer) only these entry ids."""
 
     days: tuple[Range, ...] = ()
     tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.days or self.tags or self.ids)
+        return bool(self.days or self.tags or self.authors or self.ids)
 
 
 @dataclass(frozen=True)

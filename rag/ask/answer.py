@@ -1,7 +1,9 @@
 """Answers: the question prepared (`rag.ask.prepare`), then written by the chat-model chain
 (`rag.ask.chain`, when a key is set) or the offline extractive writer, and checked
 (`rag.ask.cite`). Both writers get the same numbered contexts; the Answer carries them as data,
-so the UI and API render from it and never parse the text back.
+so the UI and API render from it, and a follow-up gets the cited entries back as data (the
+`Answer`, or its cited ids; see `rag.ask.conversation`). Text is parsed back only for a
+plain-text history from another client.
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 `answer()` and the app take the history as Gradio messages (`{"role", "content"}`, the content
 a string, Gradio 6's list of `{"type": "text", "text"}` parts, or an `Answer`) or as
 `(user, assistant)` pairs. The last answer's entries, in the order of their [n], are part of
-the conversation: taken from the `Answer` when one is given, else resolved from its text by
-the title written next to each [n] (the offline answers and the app's reference lists name
-them), so "the second one", "그 중에 GRPO 다룬 건?" or "what did the author think of it?"
-resolve to entries without a language model.
+the conversation and travel as data: the `Answer` itself, or an assistant message dict with
+`"citations"` (entry ids in [n] order, or the citation objects the MCP `answer` tool returned).
+Only a plain-text history from another client falls back to resolving each [n] by the title
+written next to it. Then "the second one", "그 중에 GRPO 다룬 건?" or "what did the author think
+of it?" resolve to entries without a language model.
 """
 
 from __future__ import annotations
@@ -123,12 +124,15 @@ def _plain(text: str) -> str:
 
 
 def _turns(history: History) -> list[tuple[str, object]]:
-    """(role, content) of every turn, oldest first, whatever the format."""
+    """(role, content) of every turn, oldest first, whatever the format. An assistant message
+    dict that carries "citations" is kept whole: its entries are data."""
     out: list[tuple[str, object]] = []
     for turn in history or ():
         if isinstance(turn, dict):
             role = turn.get("role")
-            if role in ("user", "assistant"):
+            if role == "assistant" and turn.get("citations") is not None:
+                out.append((role, turn))
+            elif role in ("user", "assistant"):
                 out.append((role, turn.get("content")))
         elif isinstance(turn, (tuple, list)) and len(turn) == 2:
             user, assistant = turn
@@ -182,10 +186,47 @@ def _named_in(segment: str, by_day: Mapping[date, Sequence[Entry]]) -> Entry | N
     return best
 
 
-def read_history(history: History | None, by_day: Mapping[date, Sequence[Entry]]) -> Conversation:
-    """The earlier questions and the last answer's entries, from any history format."""
+def cited_ids(citations: Iterable[Any]) -> list[str]:
+    """Entry ids in [n] order from what a client sends back as an answer's citations: ids, or
+    citation objects (`{"n", "id"}`, `{"n", "entry": {"id"}}`, a `Citation`)."""
+    numbered: list[tuple[int, str]] = []
+    for position, item in enumerate(citations):
+        if isinstance(item, str):
+            numbered.append((position + 1, item))
+            continue
+        get = item.get if isinstance(item, dict) else lambda key, obj=item: getattr(obj, key, None)
+        entry = get("entry")
+        eid = get("id") or (entry.get("id") if isinstance(entry, dict) else getattr(entry, "id", None))
+        n = get("n")
+        if isinstance(eid, str):
+            numbered.append((n if isinstance(n, int) else position + 1, eid))
+    return [eid for _, eid in sorted(numbered, key=lambda pair: pair[0])]
+
+
+def _answer_entries(content: object, entries: Mapping[str, Entry]) -> tuple[Entry, ...] | None:
+    """The entries of an assistant turn given as data (an Answer, or a dict with "citations"),
+    or None when the turn is only text."""
+    if isinstance(content, dict):
+        ids = cited_ids(content["citations"])
+        return tuple(entries[eid] for eid in ids if eid in entries)
+    citations = getattr(content, "citations", None)
+    if citations is None:
+        return None
+    return tuple(c.entry for c in sorted(citations, key=lambda c: c.n))
+
+
+def read_history(
+    history: History | None, by_day: Mapping[date, Sequence[Entry]], entries: Mapping[str, Entry] | None = None,
+) -> Conversation:
+    """The earlier questions and the last answer's entries, from any history format.
+
+    `entries` (id -> Entry) resolves the ids an assistant turn carries; without it they are
+    looked up among `by_day`'s entries.
+    """
+    if entries is None:
+        entries = {e.id: e for pool in by_day.values() for e in pool}
     questions: list[str] = []
-    entries: tuple[Entry, ...] = ()
+    cited: tuple[Entry, ...] = ()
     last_text = ""
     for role, content in _turns(history or ()):
         if role == "user":
@@ -193,14 +234,12 @@ def read_history(history: History | None, by_day: Mapping[date, Sequence[Entry]]
             if text:
                 questions.append(text)
             continue
-        citations = getattr(content, "citations", None)
-        if citations is not None:  # an Answer: its entries are data, nothing to parse
-            entries = tuple(c.entry for c in sorted(citations, key=lambda c: c.n))
-            last_text = message_text(content)
-        else:
-            last_text = _plain(message_text(content))
-            entries = tuple(entries_by_marker(last_text, by_day))
-    return Conversation(questions=tuple(questions), entries=entries, last_text=last_text)
+        given = _answer_entries(content, entries)
+        body = content.get("content") if isinstance(content, dict) else content
+        last_text = _plain(message_text(body))
+        # Data when the client sent it; the titles beside each [n] only for plain text.
+        cited = given if given is not None else tuple(entries_by_marker(last_text, by_day))
+    return Conversation(questions=tuple(questions), entries=cited, last_text=last_text)
 
 
 def is_follow_up(question: str) -> bool:

@@ -110,7 +110,8 @@ def _follow_up(index: Index, question: str, history: History | None, rewrite: Re
     still decide which earlier entries it is about)."""
     if not history:
         return FollowUp(question)
-    follow = read_follow_up(question, read_history(history, index.view().by_day))
+    view = index.view()
+    follow = read_follow_up(question, read_history(history, view.by_day, view.entries))
     if rewrite is None or not (follow.carried or follow.entries):
         return follow
     rewritten = rewrite(question, follow.state)

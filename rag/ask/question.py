@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from rag.ask.authors import read_authors
 from rag.ask.dates import parse_days
 from rag.index.tokens import analyse_query, english_stems, tokenize_query
 from rag.model import Filters, Range
+from rag.names import Roster
 from rag.text import HANGUL
 
 _LATIN = re.compile(r"[A-Za-z]")
@@ -62,6 +64,7 @@ class Understanding:
     # and the 2024 paper that ..."; () for a side that names none), else (): every part then
     # searches under `filters`.
     part_days: tuple[tuple[Range, ...], ...] = ()
+    unknown_authors: tuple[str, ...] = ()  # people the question names whom the digest never lists
 
 
 def detect_language(text: str) -> str:
@@ -337,12 +340,16 @@ def clauses(text: str) -> tuple[str, ...]:
     return tuple(pieces) if len(pieces) > 1 else ()
 
 
-def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int] | Iterable[str]) -> Understanding:
-    """Read language, day ranges and tags from a question; flag pure filter questions."""
+def understand(
+    text: str, corpus_days: list[date], known_tags: Mapping[str, int] | Iterable[str], roster: Roster | None = None,
+) -> Understanding:
+    """Read language, day ranges, authors and tags from a question; flag pure filter questions."""
     ranges, after_days = parse_days(text, corpus_days)
+    people = read_authors(after_days, roster)
+    after_days = people.rest
     tags, rest = parse_tags(after_days, known_tags)
     asks_list = not _residual_words(rest)
-    listing = bool(ranges or tags) and asks_list
+    listing = bool(ranges or tags or people.known) and asks_list
     if tags and not listing:
         # A question about something more than a tag ("sparse attention 논문 중 NSA보다 효율적인
         # 것") keeps a tag named only by "논문"/"papers" as words of its topic: as a filter
@@ -354,13 +361,14 @@ def understand(text: str, corpus_days: list[date], known_tags: Mapping[str, int]
     return Understanding(
         text=text,
         lang=answer_language(text),
-        filters=Filters(days=tuple(ranges), tags=tuple(tags)),
+        filters=Filters(days=tuple(ranges), tags=tuple(tags), authors=people.known),
         listing=listing,
         topic=topic,
         asks_list=asks_list,
         many=asks_for_many(text),
         parts=parts,
         part_days=_days_of_sides(text, parts, corpus_days, known_tags, ranges) if parts and ranges else (),
+        unknown_authors=people.unknown,
     )
 
 

@@ -84,7 +84,7 @@ def listing(view: IndexView, filters: Filters) -> list[Hit]:
 
 def understand_question(view: IndexView, question: str, filters: Filters | None = None) -> Understanding:
     """Parse a question against the index's days and tags; explicit filters win."""
-    u = understand(question, view.days, view.tags)
+    u = understand(question, view.days, view.tags, view.roster)
     if filters is not None:
         # Filters given back unchanged (an answer's second search) keep each side's days.
         part_days = u.part_days if filters == u.filters else ()

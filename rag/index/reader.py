@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import Settings
+from rag.index.bridge import Bridge, load_bridge
 from rag.index.commit import committed_stamp, read_committed
 from rag.index.embeddings import get_embedder
 from rag.index.lexical import LexicalIndex, open_lexical
@@ -42,6 +43,7 @@ from rag.index.store import (
 )
 from rag.index.vectors import ChunkVectors, best_per_entry, load_vectors
 from rag.model import Entry, Filters
+from rag.names import Roster
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +138,9 @@ class IndexView:
             admitted = self.admitted(filters) if filters else np.ones(len(self.day_rows), dtype=bool)
             allowed = (rows >= 0) & admitted[np.maximum(rows, 0)]
             return [(self.owner[cid], sim) for cid, sim in self.vectors.nearest(vector, n, allowed)]
+        if filters and filters.authors:  # Chroma's metadata holds no authors: name the entries
+            rows = np.flatnonzero(self.admitted(filters))
+            filters = Filters(ids=tuple(self.lexical.entry_ids[row] for row in rows) or ("",))
         return self._chroma_dense(vector, n, chroma_where(filters) if filters else None)
 
     def _chroma_dense(self, vector: list[float], n: int, where: dict | None) -> list[tuple[str, float]]:
@@ -169,12 +174,24 @@ class IndexView:
             for tag in filters.tags:
                 tagged |= self.tag_rows(tag)
             mask &= tagged
+        if filters.authors:
+            mask &= self.roster.mask(filters.authors)
         if filters.ids:
             chosen = np.zeros(len(days), dtype=bool)
             rows = [self.lexical.position(eid) for eid in filters.ids if eid in self.entries]
             chosen[rows] = True
             mask &= chosen
         return mask
+
+    @cached_property
+    def bridge(self) -> Bridge:
+        """Korean<->English term pairs, brought up to date with this state on first use."""
+        return load_bridge(self.settings.index_dir, {r.hash: r.entry for r in self.manifest.entries.values()})
+
+    @cached_property
+    def roster(self) -> Roster:
+        """Every author, for author filters (built on first use, once per committed state)."""
+        return Roster([self.entries[eid].authors for eid in self.lexical.entry_ids])
 
     def tag_rows(self, tag: str) -> np.ndarray:
         """Boolean mask over the lexical index's rows: entries carrying the tag (cached)."""

@@ -1,0 +1,118 @@
+"""People's names as the digest lists them and as users write them.
+
+A user asks for "Christopher Re" or "Quoc Le"; the digest lists "Christopher Ré" and
+"Quoc V. Le". Two spellings name the same person when their family names agree (after
+transliteration to ASCII, allowing a typo's worth of difference) and their given names agree,
+a bare initial standing for any name it begins; middle names and initials may be left out.
+`anyascii` does the transliteration and `rapidfuzz` the fuzzy parts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import numpy as np
+from anyascii import anyascii
+from rapidfuzz import fuzz, process
+
+# Family names this close (rapidfuzz's ratio, 0-100) are one name with a typo or a different
+# transliteration ("Schmidhuber"/"Schmidthuber"); short names must match exactly.
+FAMILY_RATIO = 90
+SHORT_NAME = 4
+_SPLIT = re.compile(r"[\s.]+")
+
+
+@lru_cache(maxsize=65536)
+def name_parts(name: str) -> tuple[str, ...]:
+    """A name as lowercase ASCII words: "Christopher Ré" -> ("christopher", "re"); hyphens and
+    apostrophes join ("Jean-Baptiste" -> "jeanbaptiste"), periods separate initials."""
+    ascii_name = re.sub(r"[-'’`]", "", anyascii(name)).casefold()
+    return tuple(p for p in _SPLIT.split(re.sub(r"[^a-z.\s]", " ", ascii_name)) if p)
+
+
+def _same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if min(len(a), len(b)) <= SHORT_NAME:
+        return False
+    return fuzz.ratio(a, b) >= FAMILY_RATIO
+
+
+def _given_agree(a: str, b: str) -> bool:
+    """Given names agree: the same word, or one is the other's initial."""
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]
+    return _same_word(a, b)
+
+
+def same_person(asked: str, listed: str) -> bool:
+    """Whether a name as the user wrote it names the person the digest lists."""
+    a, b = name_parts(asked), name_parts(listed)
+    if not a or not b or not _same_word(a[-1], b[-1]):
+        return False
+    if len(a) == 1:
+        return True  # a family name alone
+    if len(b) == 1:
+        return False
+    if not _given_agree(a[0], b[0]):
+        return False
+    # Middle names either side leaves out are fine; those both give must agree in order.
+    middle_a, middle_b = a[1:-1], b[1:-1]
+    if middle_a and middle_b:
+        return all(_given_agree(x, y) for x, y in zip(middle_a, middle_b))
+    return True
+
+
+class Roster:
+    """Every author of a list of entries, for finding whose papers a name means.
+
+    Built once per committed index state: family name -> the spellings listed with it, and
+    per spelling the positions (rows) of the entries that list it.
+    """
+
+    def __init__(self, authors_per_row: Sequence[Iterable[str]]) -> None:
+        self.size = len(authors_per_row)
+        self.rows_of: dict[str, list[int]] = {}
+        for row, authors in enumerate(authors_per_row):
+            for name in authors:
+                if name_parts(name):
+                    self.rows_of.setdefault(name, []).append(row)
+        self.by_family: dict[str, list[str]] = {}
+        for name in self.rows_of:
+            self.by_family.setdefault(name_parts(name)[-1], []).append(name)
+
+    def spellings(self, asked: str) -> list[str]:
+        """The listed names the asked name means (every spelling of that person)."""
+        parts = name_parts(asked)
+        if not parts:
+            return []
+        family = parts[-1]
+        keys = [family] if len(family) <= SHORT_NAME else [
+            key for key, _, _ in process.extract(family, list(self.by_family), scorer=fuzz.ratio,
+                                                 score_cutoff=FAMILY_RATIO, limit=None)
+        ]
+        return [name for key in keys for name in self.by_family.get(key, ()) if same_person(asked, name)]
+
+    def rows(self, asked: str) -> list[int]:
+        """Rows of the entries listing the person the name means, in row order."""
+        return sorted({row for name in self.spellings(asked) for row in self.rows_of[name]})
+
+    def mask(self, names: Iterable[str]) -> np.ndarray:
+        """Boolean mask over the rows: entries listing any of these people."""
+        rows = np.zeros(self.size, dtype=bool)
+        for name in names:
+            rows[self.rows(name)] = True
+        return rows
+
+    def closest(self, asked: str, limit: int = 3) -> list[str]:
+        """The listed names nearest to one the digest does not list."""
+        names = list(self.rows_of)
+        wanted = " ".join(name_parts(asked))
+        found = process.extract(wanted, [" ".join(name_parts(n)) for n in names], scorer=fuzz.WRatio, limit=limit)
+        return [names[i] for _, _, i in found]
+
+    def count(self, name: str) -> int:
+        """How many entries list this exact spelling."""
+        return len(self.rows_of.get(name, ()))
