@@ -10,13 +10,15 @@ from pathlib import Path
 from rag.ask.answer import answer_question
 from rag.ask.answer import answer_stream as _answer_stream
 from rag.ask.conversation import History
-from rag.ask.prepare import check_question
+from rag.ask.prepare import QuestionError, check_question
 from rag.ask.question import Understanding
 from rag.ask.retrieve import search_index, understand_question
+from rag.ask.topics import topic_members
 from rag.config import Settings, load_settings
+from rag.index.bridge import Pair
 from rag.index.reader import Index, get_index
 from rag.index.reindex import reindex as _reindex
-from rag.model import Answer, Filters, Hit, ReindexReport
+from rag.model import Answer, Entry, Filters, Hit, ReindexReport
 
 
 def _index(settings: Settings | None) -> Index:
@@ -37,23 +39,38 @@ def understand(question: str, settings: Settings | None = None) -> Understanding
 
 def answer(
     question: str, history: History | None = None, filters: Filters | None = None,
-    settings: Settings | None = None, lang: str | None = None,
+    settings: Settings | None = None, lang: str | None = None, order: str = "date",
 ) -> Answer:
     """Answer a question from the digest, with [n] citations pointing at entries.
 
     `lang` ("en"/"ko") forces the answer language; by default it follows the question.
+    `order` sorts a list of entries: "date" (newest first, the default) or "relevance".
     """
     settings = settings or load_settings()
-    return answer_question(get_index(settings), settings, question, history, filters, lang=lang)
+    return answer_question(get_index(settings), settings, question, history, filters, lang=lang, order=order)
 
 
 def answer_stream(
     question: str, history: History | None = None, filters: Filters | None = None,
-    settings: Settings | None = None, lang: str | None = None,
+    settings: Settings | None = None, lang: str | None = None, order: str = "date",
 ) -> Iterator[str | Answer]:
     """Yield the answer's text as it is written, then the final Answer."""
     settings = settings or load_settings()
-    return _answer_stream(get_index(settings), settings, question, history, filters, lang=lang)
+    return _answer_stream(get_index(settings), settings, question, history, filters, lang=lang, order=order)
+
+
+def terms(word: str, settings: Settings | None = None) -> list[Pair]:
+    """The Korean<->English pairs the term bridge holds for a word, best first."""
+    if not word.strip():
+        raise QuestionError("give a word to look up")
+    return _index(settings).fresh_view().bridge.terms(word.strip())
+
+
+def members(question: str, filters: Filters | None = None, settings: Settings | None = None) -> list[Entry]:
+    """The entries (under the filters) that a question's topic or author admits, as answers
+    decide them: every entry by the authors it names, else every entry about its topic
+    (`rag.ask.topics`). Follows use it to match a new day's entries."""
+    return [hit.entry for hit in topic_members(_index(settings), check_question(question), filters)]
 
 
 def reindex(

@@ -54,14 +54,22 @@ def same_person(asked: str, listed: str) -> bool:
         return False
     if len(a) == 1:
         return True  # a family name alone
-    if len(b) == 1:
-        return False
-    if not _given_agree(a[0], b[0]):
-        return False
-    # Middle names either side leaves out are fine; those both give must agree in order.
-    middle_a, middle_b = a[1:-1], b[1:-1]
-    if middle_a and middle_b:
-        return all(_given_agree(x, y) for x, y in zip(middle_a, middle_b))
+    # Given names: the shorter list agrees, in order, with some of the longer one's, so a
+    # middle name or initial either side leaves out does not matter ("Zico Kolter" is
+    # "J. Zico Kolter", "Quoc Le" is "Quoc V. Le").
+    shorter, longer = sorted((a[:-1], b[:-1]), key=len)
+    return bool(shorter) and _in_order(shorter, longer)
+
+
+def _in_order(names: tuple[str, ...], within: tuple[str, ...]) -> bool:
+    """Whether each name agrees with a later given name of `within` than the one before it."""
+    position = 0
+    for name in names:
+        while position < len(within) and not _given_agree(name, within[position]):
+            position += 1
+        if position == len(within):
+            return False
+        position += 1
     return True
 
 

@@ -3,6 +3,7 @@ comparison; filters that hide the evidence say so; panel filters list; abstentio
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from conftest import MARKER, entry_titled
 
 import rag
 from rag import Filters
+from rag.ask.terms import entry_text
 
 TOKEN_SHUFFLE = "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?"
 
@@ -26,14 +28,19 @@ def test_a_lookup_cites_the_one_paper_asked_for(seed_settings):
 
 
 @pytest.mark.parametrize("question", ["Which papers were about reward models?", "보상 모델(reward model) 관련 논문들은?"])
-def test_which_papers_lists_every_entry_the_digest_tagged_with_the_topic(seed_settings, seed_entries, question):
+def test_which_papers_lists_every_entry_whose_text_is_about_the_topic(seed_settings, seed_entries, question):
     a = rag.answer(question, settings=seed_settings)
     tagged = {e.title for e in seed_entries if "reward-model" in e.tags}
+    writes_it = {e.title for e in seed_entries
+                 if re.search(r"reward[\s-]*model|보상\s*모델", entry_text(e), re.I)}
     assert not a.abstained, a.text
-    assert set(cited(a)) == tagged and len(tagged) == 3
+    # The tag stands for the topic (it is the topic's own name), and every other entry cited
+    # writes about reward models in its own text.
+    assert tagged <= set(cited(a)) <= tagged | writes_it, a.text
+    assert len(tagged) == 3
     # One line per entry, each with its [n] and a reason after it.
     lines = [line for line in a.text.splitlines() if MARKER.search(line)]
-    assert len(lines) == len(tagged)
+    assert len(lines) == len(cited(a))
     assert all(":" in line.split("]", 1)[1] for line in lines)
 
 

@@ -220,6 +220,28 @@ def brief_cmd(day: str | None, index: str | None, as_json: bool) -> None:
         click.echo(day_brief(idx, day), nl=False)
 
 
+@main.command("terms")
+@click.argument("word")
+@click.option("--index", type=click.Path(), help="Index folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the pairs as JSON.")
+@friendly
+def terms_cmd(word: str, index: str | None, as_json: bool) -> None:
+    """The Korean<->English pairs the term bridge holds for a word (learned from the digest's
+    parallel commentary, or from the bundled glossary)."""
+    from rag.api import terms
+
+    pairs = terms(word, _settings(index=index))
+    if as_json:
+        _emit([{"korean": p.source_word, "english": p.translation, "origin": p.origin, "score": p.score,
+                "entries": p.together} for p in pairs])
+        return
+    if not pairs:
+        click.echo(f"No pairs for {word!r}: the digest's parallel commentary never pairs it, nor does the glossary.")
+    for p in pairs:
+        evidence = f"{p.together} entries, overlap {p.score:.2f}" if p.origin == "digest" else "glossary"
+        click.echo(f"{p.source_word} <-> {p.translation}  ({evidence})")
+
+
 @main.command("mcp")
 @click.option("--http", "http", is_flag=True, help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (with --http).")

@@ -36,10 +36,12 @@ def _rewriter(settings: Settings) -> Rewrite | None:
 
 def answer_stream(
     index: Index, settings: Settings, question: str, history: History | None = None,
-    filters: Filters | None = None, k: int | None = None, lang: str | None = None,
+    filters: Filters | None = None, k: int | None = None, lang: str | None = None, order: str = "date",
 ) -> Iterator[str | Answer]:
-    """Yield text as it is written, then the final validated Answer (always last)."""
-    prep = prepare(index, question, history, filters, k or settings.top_k, lang, _rewriter(settings))
+    """Yield text as it is written, then the final validated Answer (always last).
+
+    `order` sorts a list of entries: "date" (newest first) or "relevance"."""
+    prep = prepare(index, question, history, filters, k or settings.top_k, lang, _rewriter(settings), order)
     writes = settings.llm_enabled and prep.hits and prep.shape != LIST and not prep.weak and prep.hidden_by is None
     if writes:
         from rag.ask.chain import answer_chain
@@ -53,11 +55,11 @@ def answer_stream(
 
 def answer_question(
     index: Index, settings: Settings, question: str, history: History | None = None,
-    filters: Filters | None = None, k: int | None = None, lang: str | None = None,
+    filters: Filters | None = None, k: int | None = None, lang: str | None = None, order: str = "date",
 ) -> Answer:
     """Run answer_stream to the end and return its Answer."""
     final = None
-    for item in answer_stream(index, settings, question, history, filters, k, lang):
+    for item in answer_stream(index, settings, question, history, filters, k, lang, order):
         if isinstance(item, Answer):
             final = item
     assert final is not None  # answer_stream always ends with an Answer

@@ -10,7 +10,7 @@ searched as a topic.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.names import Roster, name_parts
 
@@ -20,11 +20,11 @@ _WORD = rf"(?:[A-ZÀ-ÖØ-Þ][{_LETTERS}'’\-]*\.?|[A-Z]\.)"
 _NAME = rf"(?P<name>{_WORD}(?:\s+(?:(?:van|von|de|der|den|da|di|del|la|le)\s+)?{_WORD}){{0,4}})"
 _CUES = [
     # English: "papers by X", "authored by X", "written by X", "X's papers", "X et al."
-    re.compile(rf"\b(?:(?:co-?)?authored|written|published|posted|proposed)?\s*\bby\s+{_NAME}"),
-    re.compile(rf"{_NAME}['’]s?\s+(?:papers|entries|work|works|research|articles|lab|group|team)\b"),
-    re.compile(rf"{_NAME}\s+et\s+al\b"),
-    re.compile(rf"\b(?:authors?|co-?authors?)\s+(?:is|was|are|were|include|includes|including)?\s*{_NAME}"),
-    re.compile(rf"{_NAME}\s+(?:is|was|as)\s+(?:an?\s+|the\s+)?(?:co-?)?author\b"),
+    re.compile(rf"\b(?i:(?:(?:co-?)?authored|written|published|posted|proposed)?\s*\bby)\s+{_NAME}"),
+    re.compile(rf"{_NAME}['’]s?\s+(?i:papers|entries|work|works|research|articles|lab|group|team)\b"),
+    re.compile(rf"{_NAME}\s+(?i:et\s+al)\b"),
+    re.compile(rf"\b(?i:(?:authors?|co-?authors?)\s+(?:is|was|are|were|include|includes|including)?)\s*{_NAME}"),
+    re.compile(rf"{_NAME}\s+(?i:(?:is|was|as)\s+(?:an?\s+|the\s+)?(?:co-?)?author)\b"),
     # Korean: "X가 참여한", "X이 저자인", "X의 논문", "X 연구실", "저자가 X인"
     re.compile(rf"{_NAME}\s*(?:이|가|께서|님이|님께서|님)?\s*(?:참여|저자|공저|쓴|작성한|발표한|제1저자)"),
     re.compile(rf"{_NAME}\s*(?:님|교수님?|박사님?)?\s*(?:의\s*)?(?:연구실|랩|연구팀|팀|그룹|논문|연구)"),
@@ -63,9 +63,24 @@ def too_short(name: str) -> bool:
 
 
 def read_authors(text: str, roster: Roster | None) -> Authors:
-    """The author names a question gives, and the question without them."""
+    """The author names a question gives, and the question without them.
+
+    A name typed in lower case ("papers by sebastian ruder") is read from the text with its
+    Latin words capitalized, and counts only when the digest lists that person.
+    """
     if roster is None or not roster.size:
         return Authors(rest=text)
+    found = _read(text, text, roster)
+    if not found.known and not found.unknown and re.search(r"\b[a-z]", text):
+        titled = re.sub(r"(?<!['’])\b[a-z]", lambda m: m[0].upper(), text)
+        lowered = _read(titled, text, roster)
+        if lowered.known:
+            return replace(lowered, unknown=())
+    return found
+
+
+def _read(text: str, original: str, roster: Roster) -> Authors:
+    """Names found in `text`, cut out of `original` (the same text, perhaps cased otherwise)."""
     known: list[str] = []
     unknown: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -86,7 +101,7 @@ def read_authors(text: str, roster: Roster | None) -> Authors:
         if len(name_parts(name)) >= 2 and not any(lo <= m.start() < hi for lo, hi in spans) and roster.rows(name):
             known.append(name)
             spans.append((m.start(), m.end()))
-    rest = text
+    rest = original
     for lo, hi in sorted(spans, reverse=True):
         rest = rest[:lo] + " " + rest[hi:]
     return Authors(tuple(dict.fromkeys(known)), tuple(dict.fromkeys(unknown)), " ".join(rest.split()))

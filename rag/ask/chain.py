@@ -36,8 +36,12 @@ def with_translation(index: Index, settings: Settings, prep: Prepared, k: int) -
     """The sources searched again with the question also in the digest's other language.
 
     Asked only once the evidence is strong enough for the model to write (a weak question
-    abstains with no model call). A failure raises LLMError, like the writer's own.
+    abstains with no model call). A failure raises LLMError, like the writer's own. When the
+    entries about a topic are already decided (`Prepared.membership`), the model gets that
+    set as it is: a translation would only reorder it.
     """
+    if prep.membership is not None and prep.membership.members:
+        return prep
     other = "en" if answer_language(prep.standalone) == "ko" else "ko"
     translated = translate(settings, prep.standalone, other)
     found = search_index(index, prep.standalone, k, prep.filters or None, translation=translated)

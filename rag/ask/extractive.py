@@ -12,7 +12,8 @@ import re
 
 import numpy as np
 
-from rag.ask.prepare import LIST, MANY, Prepared, cited_hits, commentary
+from rag.ask.authors import too_short
+from rag.ask.prepare import COMPARISON, LIST, MANY, Prepared, cited_hits, commentary
 from rag.index.reader import Index
 from rag.model import Entry, Filters, Hit
 from rag.text import split_sentences
@@ -36,6 +37,16 @@ _PHRASES = {
         "closest": "Closest in the digest: {items}.",
         "elsewhere": 'Not in {where}; the digest covers it on {day} in "{title}" [{n}].',
         "where": " in {where}",
+        "members": "{count} entries discuss {phrase}{where} ({order}{more}):",
+        "members_more": ", showing the first {shown} of {count}",
+        "tag_rest": "{rest} more #{tag} entries{where} do not.",
+        "newest": "newest first",
+        "relevance": "most relevant first",
+        "members_elsewhere": "None in {where}; the digest covers {phrase} from {first} in {count} entries ({order}{more}):",
+        "family": "{count} entries fit the description{where}:",
+        "no_author": "The digest lists no entries by {names}.",
+        "closest_names": "Closest names it lists: {names}.",
+        "short_name": "\"{name}\" is too short to find an author by; write the full name (\"Albert Gu\").",
     },
     "ko": {
         "lead_one": '다이제스트에서는 {day}의 "{title}" [{n}]에서 다룹니다.',
@@ -51,6 +62,16 @@ _PHRASES = {
         "closest": "다이제스트에서 가장 가까운 항목: {items}.",
         "elsewhere": '{where}에는 없습니다. 다이제스트에서는 {day}의 "{title}" [{n}]에서 다룹니다.',
         "where": " {where} 기간에",
+        "members": "다이제스트에{where} '{phrase}'을(를) 다룬 항목은 {count}개입니다 ({order}{more}):",
+        "members_more": ", {count}개 중 처음 {shown}개 표시",
+        "tag_rest": "#{tag} 항목 중 나머지 {rest}개는 이 주제를 다루지 않습니다.",
+        "newest": "최신순",
+        "relevance": "관련도 순",
+        "members_elsewhere": "{where}에는 없습니다. 다이제스트는 '{phrase}'을(를) {first}부터 {count}개 항목에서 다룹니다 ({order}{more}):",
+        "family": "설명에 맞는 항목이{where} {count}개 있습니다:",
+        "no_author": "다이제스트에는 {names}의 항목이 없습니다.",
+        "closest_names": "다이제스트에 있는 가장 가까운 이름: {names}.",
+        "short_name": "\"{name}\"은(는) 저자를 찾기에 너무 짧습니다. 전체 이름을 적어 주세요 (\"Albert Gu\").",
     },
 }
 
@@ -114,6 +135,18 @@ def abstention_text(prep: Prepared) -> str:
     return p["abstain"] + ("\n" + p["closest"].format(items=items) if items else "")
 
 
+def unknown_authors_text(prep: Prepared) -> str:
+    """"No entries by X; closest names: ...", or why a name is too short to look up."""
+    p = _PHRASES[prep.lang]
+    short = [n for n in prep.unknown_authors if too_short(n)]
+    if short:
+        return p["short_name"].format(name=short[0])
+    lines = [p["no_author"].format(names=", ".join(prep.unknown_authors))]
+    if prep.closest_names:
+        lines.append(p["closest_names"].format(names=", ".join(prep.closest_names)))
+    return " ".join(lines)
+
+
 def _listing(prep: Prepared) -> str:
     p = _PHRASES[prep.lang]
     if not prep.hits:
@@ -127,13 +160,39 @@ def _listing(prep: Prepared) -> str:
     return "\n".join(lines)
 
 
+def _members_head(prep: Prepared, chosen: list[Hit]) -> list[str]:
+    """What was counted: "14 entries discuss X in 2024 (newest first):", and how many entries
+    of the tag most of them carry do not ("103 more #efficiency entries do not.")."""
+    p, m = _PHRASES[prep.lang], prep.membership
+    count = len(m.members)
+    more = p["members_more"].format(shown=len(chosen), count=count) if count > len(chosen) else ""
+    order = p["relevance" if prep.order == "relevance" else "newest"]
+    phrase = m.phrase or prep.standalone
+    if prep.hidden_by is not None:
+        first = min(h.entry.day for h in m.members).isoformat()
+        return [p["members_elsewhere"].format(where=describe_filters(prep.hidden_by), phrase=phrase, first=first,
+                                              count=count, order=order, more=more)]
+    where = _where(prep)
+    lines = [p["members"].format(count=count, phrase=phrase, where=where, order=order, more=more)]
+    if m.tag and m.tag_rest:
+        lines.append(p["tag_rest"].format(rest=m.tag_rest, tag=m.tag, where=where))
+    return lines
+
+
+def _where(prep: Prepared) -> str:
+    where = describe_filters(prep.filters) if not prep.filters.ids else ""
+    return _PHRASES[prep.lang]["where"].format(where=where) if where else ""
+
+
 def _many(prep: Prepared, chosen: list[Hit], number: dict[str, int]) -> str:
     """Every entry with enough evidence, each with its [n] and a one-line reason."""
     p = _PHRASES[prep.lang]
-    where = describe_filters(prep.filters) if not prep.filters.ids else ""
-    count = max(prep.topic_total, len(chosen))
-    more = p["list_more"].format(shown=len(chosen)) if count > len(chosen) else ""
-    lines = [p["many_head"].format(count=count, where=p["where"].format(where=where) if where else "", more=more)]
+    if prep.shape == COMPARISON:
+        lines = [p["family"].format(count=len(chosen), where=_where(prep))]
+    elif prep.membership is not None and prep.membership.members:
+        lines = _members_head(prep, chosen)
+    else:
+        lines = [p["many_head"].format(count=len(chosen), where=_where(prep), more="")]
     for hit in chosen:
         e = hit.entry
         why = reason(e, prep.lang)
@@ -147,10 +206,14 @@ def write_offline(index: Index, prep: Prepared) -> str:
     p = _PHRASES[prep.lang]
     if prep.shape == LIST:
         return _listing(prep)
+    if prep.unknown_authors:
+        return unknown_authors_text(prep)
     if prep.weak:
         return abstention_text(prep)
     chosen = cited_hits(prep)
     number = {h.entry.id: n for n, h in enumerate(prep.hits, 1)}
+    if prep.membership is not None and prep.membership.members and (len(chosen) > 1 or prep.hidden_by):
+        return _many(prep, chosen, number)
     if prep.shape == MANY and len(chosen) > 1 and prep.hidden_by is None:
         return _many(prep, chosen, number)
     first = chosen[0].entry

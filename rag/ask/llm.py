@@ -75,9 +75,20 @@ def build_messages(prep: "Prepared") -> list[BaseMessage]:
         f"<sources>\n{format_sources(prep)}\n</sources>\n\n"
         # JSON-quoted like the sources, so a question cannot close the tag and speak as us.
         f"<question>\n{quote(prep.standalone)}\n</question>\n\n"
-        f"{SHAPE_RULE.get(prep.shape, '')}{LANGUAGE_RULE[prep.lang]} Cite sources as [n]."
+        f"{_set_rule(prep)}{SHAPE_RULE.get(prep.shape, '')}{LANGUAGE_RULE[prep.lang]} Cite sources as [n]."
     )
     return [SystemMessage(content=SYSTEM_PROMPT), HumanMessage(content=body)]
+
+
+def _set_rule(prep: "Prepared") -> str:
+    """The entries judged to be about the topic, and how many there are in all: the model
+    lists them and says the count, rather than deciding membership again."""
+    m = prep.membership
+    if m is None or not m.members:
+        return ""
+    shown = min(len(m.members), len(prep.hits))
+    return (f"Sources [1]-[{shown}] are {len(m.members)} entries of the digest judged to be about "
+            f"{quote(m.phrase)}; mention every one of them with its [n] and say how many there are. ")
 
 
 def _redact(message: str, settings: Settings) -> str:

@@ -1,7 +1,10 @@
 """Before a writer runs: the question read in its conversation, retrieved, shaped and judged.
 
-The answer's shape follows the question (`Prepared.shape`): a list for a pure filter, every
-entry the digest has on a topic for "which papers ...", one entry per side for a comparison,
+The answer's shape follows the question (`Prepared.shape`): a list for a pure filter (a day,
+a tag, an author), every entry about a topic for "what did the digest cover on X" (judged
+per entry by `rag.ask.topics`, also when a Korean question does not mark the plural and many
+entries clear the bar), one entry per side for a comparison of two described papers, every
+entry fitting the description for a comparison of a family ("compare the entries that ..."),
 and one entry (a second only on a near-exact tie) for a lookup. Too little evidence makes the
 answer abstain; filters that hide the evidence are said to.
 """
@@ -12,9 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from rag.ask.conversation import Conversation, FollowUp, History, read_follow_up, read_history
-from rag.ask.question import answer_language
+import re
+
+from rag.ask.question import Understanding, answer_language, content_tokens
 from rag.ask.retrieve import Retrieved, search_index
-from rag.ask.topics import on_topic, topic_tags
+from rag.ask.topics import DEPTH as MANY_K
+from rag.ask.topics import Membership, members
 from rag.config import MAX_QUESTION_CHARS
 from rag.index.reader import Index
 from rag.model import Entry, Filters, Hit
@@ -31,8 +37,25 @@ TIE = 0.99
 # "Which papers ..." cites every entry whose evidence reaches this share of the best one's
 # (and MIN_EVIDENCE), at most MAX_LISTED.
 MANY_RATIO = 0.85
-# "Which papers ...": how many ranked entries the topic's tags are looked for among.
-MANY_K = 200
+# A question that does not mark the plural (Korean "...논문을 알려줘", "what did the digest
+# cover on X") lists the entries about its topic when its topic is at most this many words
+# and at least MANY_MIN entries are about it.
+SHORT_TOPIC = 3
+MANY_MIN = 3
+# A family comparison ("compare the entries that ...") cites at most this many entries.
+MAX_FAMILY = 8
+ORDERS = ("date", "relevance")
+# "Which paper ...", "어떤 논문", "논문은?", "what is X": one paper or an explanation is asked.
+_ONE_CUE = re.compile(
+    r"\b(?:which|what|the|a)\s+(?:paper|entry|study|work|article|model|method|approach)\b(?!s)"
+    r"|\bwhat\s+(?:is|are|was|does)\b|\bexplain\b|\bhow\s+does\b"
+    r"|어떤\s*(?:논문|연구|모델|방법)(?!들)|무슨\s*논문|논문\s*(?:은|이)\s*(?:무엇|뭐|뭔)|논문은\s*\??$|설명|무엇인가|뭐야|란\s*\??$",
+    re.I,
+)
+# "the two papers that ...", "두 연구", "three entries": how many a family comparison names.
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "두": 2, "세": 3, "네": 4, "2": 2, "3": 3, "4": 4}
+_FAMILY_COUNT = re.compile(r"\b(two|three|four|2|3|4)\s+(?:papers|entries|works|studies|methods|models)\b"
+                           r"|(두|세|네)\s*(?:논문|연구|항목|방법|모델)", re.I)
 
 LIST, MANY, COMPARISON, ONE = "list", "many", "compare", "one"
 
@@ -55,8 +78,10 @@ class Prepared:
     sides: tuple[str, ...] = ()  # a comparison's two described papers (Understanding.parts)
     side_hits: tuple[list[Hit], ...] = ()  # each side's own ranking
     pinned: bool = False       # a follow-up about these very entries: answered, never abstained
-    topic_tags: tuple[str, ...] = ()  # "which papers ...": the tags standing for the topic
-    topic_total: int = 0       # how many entries carry them under the filters (the list may stop short)
+    membership: Membership | None = None  # "what did the digest cover on X": the entries about X
+    unknown_authors: tuple[str, ...] = ()  # people named whom the digest never lists
+    closest_names: tuple[str, ...] = ()    # the listed names nearest to them
+    order: str = "date"        # a list's order: "date" (newest first) or "relevance"
     hidden_by: Filters | None = None  # filters that hid the evidence; `hits` are from outside them
     state: Conversation = field(default_factory=Conversation)
 
@@ -94,11 +119,29 @@ def _shape(found: Retrieved, question: str, follow: FollowUp) -> str:
     u = found.understanding
     if u.listing and not follow.pinned:
         return LIST
-    if found.sides or len(u.filters.days) > 1:
+    if found.sides or len(u.filters.days) > 1 or (u.parts == () and _is_comparison(u)):
         return COMPARISON
     if u.many or (follow.entries and not follow.pinned):
         return MANY
     return ONE
+
+
+def _is_comparison(u: Understanding) -> bool:
+    from rag.ask.question import COMPARE
+
+    return bool(COMPARE.search(u.text))
+
+
+def may_be_many(u: Understanding) -> bool:
+    """Whether a question that does not mark the plural may still ask for every entry on a
+    short topic ("DPO를 다룬 논문을 알려줘", "what did the digest cover on LoRA variants?")."""
+    return not _ONE_CUE.search(u.text) and 0 < len(content_tokens(u.topic)) <= SHORT_TOPIC
+
+
+def family_size(text: str) -> int:
+    """How many entries a family comparison names ("the two papers that ..."), else MAX_FAMILY."""
+    m = _FAMILY_COUNT.search(text)
+    return _COUNT_WORDS[(m[1] or m[2]).lower()] if m else MAX_FAMILY
 
 
 # Rewrites a follow-up's words standalone (the chat model's condense step); None keeps them.
@@ -120,39 +163,80 @@ def _follow_up(index: Index, question: str, history: History | None, rewrite: Re
 
 def prepare(
     index: Index, question: str, history: History | None, filters: Filters | None, k: int,
-    lang: str | None = None, rewrite: Rewrite | None = None,
+    lang: str | None = None, rewrite: Rewrite | None = None, order: str = "date",
 ) -> Prepared:
     """Read a follow-up, retrieve, shape the answer, and judge whether the evidence is enough."""
     question = check_question(question)
     if lang not in (None, "en", "ko"):
         raise QuestionError(f"unknown answer language {lang!r}; use 'en' or 'ko'")
+    if order not in ORDERS:
+        raise QuestionError(f"unknown order {order!r}; use 'date' or 'relevance'")
     follow = _follow_up(index, question, history, rewrite)
     if follow.entries:
         filters = replace(filters or Filters(), ids=tuple(e.id for e in follow.entries))
     found = search_index(index, follow.question, k=max(k, MAX_LISTED), filters=filters, k_many=MANY_K)
-    shape = _shape(found, question, follow)
-    hits, tags, total = found.hits, (), 0
-    if shape == MANY and not follow.entries:
-        tags = topic_tags(index.view(), found.understanding, hits)
-        if tags:
-            hits = on_topic(index.view(), found.understanding, hits, tags)
-            total = sum(1 for h in hits if set(tags) & set(h.entry.tags))
-        hits = hits[: MAX_LISTED + k]
-    if follow.order:
-        hits = sorted(hits, key=lambda h: h.entry.day, reverse=follow.order == "newest")
-    if shape == ONE or shape == COMPARISON:
-        hits = hits[:k]
+    u = found.understanding
     prep = Prepared(
         question=question, standalone=follow.question, lang=lang or answer_language(question),
-        filters=found.understanding.filters, hits=hits, shape=shape,
-        # A topic the digest's tags stand for is answered by them, however short the question;
-        # a comparison, when either side has its paper.
-        weak=shape != LIST and not follow.pinned and not tags and is_weak(hits)
-        and all(is_weak(side) for side in found.sides),
-        sides=found.understanding.parts,
-        side_hits=found.sides, pinned=follow.pinned, topic_tags=tags, topic_total=total, state=follow.state,
+        filters=u.filters, hits=found.hits, shape=_shape(found, question, follow), weak=False,
+        sides=u.parts, side_hits=found.sides, pinned=follow.pinned, state=follow.state, order=order,
     )
-    return outside_filters(index, prep, k) if prep.weak and _hides(prep.filters) else prep
+    if u.unknown_authors and not u.filters.authors:
+        names = tuple(n for name in u.unknown_authors for n in index.view().roster.closest(name))
+        return replace(prep, hits=[], shape=ONE, weak=True, unknown_authors=u.unknown_authors,
+                       closest_names=tuple(dict.fromkeys(names)))
+    if not follow.entries and _judges_membership(prep, u):
+        m = members(index.view(), index.embedder.embed_query, u, prep.hits)
+        if not m.members and _hides(prep.filters) and prep.shape != COMPARISON:
+            return outside_period(index, prep, u, k)
+        prep = _by_membership(prep, m, k)
+    if follow.order:
+        prep.hits = sorted(prep.hits, key=lambda h: h.entry.day, reverse=follow.order == "newest")
+    if prep.shape in (ONE, COMPARISON) and prep.membership is None:
+        prep.hits = prep.hits[:k]
+    elif prep.shape == MANY and prep.membership is None:
+        prep.hits = prep.hits[: MAX_LISTED + k]
+    # A topic with entries about it is answered by them, however short the question; a
+    # comparison, when either side has its paper.
+    prep.weak = (
+        prep.shape != LIST and not follow.pinned and not (prep.membership and prep.membership.members)
+        and is_weak(prep.hits) and all(is_weak(side) for side in found.sides)
+    )
+    if prep.weak and _hides(prep.filters):
+        return outside_filters(index, prep, k)
+    return prep
+
+
+def _judges_membership(prep: Prepared, u: Understanding) -> bool:
+    """Whether the answer's entries are the ones about a topic: "which papers", a question
+    that may ask for many, or a comparison of a described family (no two sides found)."""
+    if prep.shape == MANY:
+        return True
+    if prep.shape == ONE:
+        return may_be_many(u)
+    return prep.shape == COMPARISON and not prep.side_hits and len(prep.filters.days) <= 1
+
+
+def _by_membership(prep: Prepared, m: Membership, k: int) -> Prepared:
+    """The answer's shape and sources once the entries about the topic are known."""
+    if prep.shape == ONE and len(m.members) < MANY_MIN:
+        return prep  # a lookup after all: too few entries are about its words
+    if prep.shape == COMPARISON:
+        if len(m.members) < 2:
+            return prep
+        m = replace(m, members=m.members[: family_size(prep.question)])
+    if not m.members:
+        return replace(prep, shape=MANY)
+    chosen = m.members if prep.order == "relevance" or prep.shape == COMPARISON else by_date(m.members)
+    ids = {h.entry.id for h in chosen}
+    others = [h for h in prep.hits if h.entry.id not in ids][:k]
+    shape = COMPARISON if prep.shape == COMPARISON else MANY
+    return replace(prep, shape=shape, hits=chosen[:MAX_LISTED] + others, membership=replace(m, members=chosen))
+
+
+def by_date(hits: list[Hit]) -> list[Hit]:
+    """Newest day first, in digest order within a day."""
+    return sorted(hits, key=lambda h: (-h.entry.day.toordinal(), h.entry.source.line))
 
 
 def _hides(filters: Filters) -> bool:
@@ -169,6 +253,21 @@ def outside_filters(index: Index, prep: Prepared, k: int) -> Prepared:
     return replace(prep, hits=found.hits, hidden_by=prep.filters, shape=ONE, side_hits=(), weak=False)
 
 
+def outside_period(index: Index, prep: Prepared, u: Understanding, k: int) -> Prepared:
+    """No entry under the filters is about the topic: the entries the whole digest has on it,
+    said so ("none in 2019; the digest covers it from 2023: ..."), or the prepared answer."""
+    everywhere = replace(u, filters=replace(u.filters, days=(), tags=()))
+    found = search_index(index, prep.standalone, k=MANY_K, filters=everywhere.filters)
+    m = members(index.view(), index.embedder.embed_query, everywhere, found.hits)
+    if not m.members:
+        prep.hits = prep.hits[:k]
+        prep.weak = not prep.pinned and is_weak(prep.hits)
+        return outside_filters(index, prep, k) if prep.weak else prep
+    chosen = m.members if prep.order == "relevance" else by_date(m.members)
+    return replace(prep, shape=MANY, hits=chosen[:MAX_LISTED], membership=replace(m, members=chosen),
+                   hidden_by=prep.filters, weak=False)
+
+
 # ---- which entries an answer cites -------------------------------------------------------
 
 def cited_hits(prep: Prepared) -> list[Hit]:
@@ -176,13 +275,12 @@ def cited_hits(prep: Prepared) -> list[Hit]:
     hits = prep.hits
     if not hits:
         return []
+    if prep.membership is not None and prep.membership.members:
+        return prep.membership.members[:MAX_LISTED]
     if prep.pinned or prep.hidden_by is not None:
         return hits[:1]
     if prep.shape == LIST:
         return hits[:MAX_LISTED]
-    if prep.shape == MANY and prep.topic_tags:
-        wanted = set(prep.topic_tags)
-        return [h for h in hits if wanted & set(h.entry.tags)][:MAX_LISTED]
     if prep.shape == MANY:
         floor = max(MIN_EVIDENCE, MANY_RATIO * evidence(hits[0]))
         return [h for h in hits[:MAX_LISTED] if evidence(h) >= floor] or hits[:1]

@@ -237,6 +237,11 @@ def _residual_words(text: str) -> list[str]:
     return _content(tokenize_query(text))
 
 
+def content_tokens(text: str) -> list[str]:
+    """The tokens of a text that say what it is about (no list-asking words, no numbers)."""
+    return list(dict.fromkeys(_content(tokenize_query(text))))
+
+
 def _content(tokens: Iterable[str]) -> list[str]:
     """The tokens that say what is asked about: not list-asking words, not bare numbers."""
     return [t for t in tokens if t not in _list_tokens() and not t.isdigit()]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.ask.question import Understanding, clauses, understand
+from rag.ask.terms import expanded, grouped_coverage, term_groups
 from rag.index.reader import Index, IndexView
 from rag.index.tokens import tokenize_query
 from rag.model import Filters, Hit
@@ -114,7 +115,7 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
             if eid in view.entries:
                 knn[eid] = max(knn.get(eid, -1.0), sim)
     tokens = list(tokenize_query(query))
-    lexical, every_lexical = view.lexical.search(tokens, CANDIDATES, allowed)
+    lexical, every_lexical = view.lexical.search(expanded(view, tokens), CANDIDATES, allowed)
     candidates = set(knn) | set(scored[0]) | {eid for eid, _ in lexical}
     # Score every candidate on every vector, reading the missing ones' vectors at once (one
     # round trip to a Chroma server): found lexically only -> its similarity to the question;
@@ -126,13 +127,13 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
     semantic = with_clauses(dense_all, scored[1:])
     fused = fuse(semantic, lex_score, LEXICAL_FLOOR * view.lexical.idf_sum(tokens))
     ranked = sorted(fused, key=lambda eid: (-fused[eid], eid))[:k]
-    token_set = set(tokens)
+    coverage = grouped_coverage(view, term_groups(view, tokens), np.array([view.lexical.position(e) for e in ranked]))
     return [
         Hit(
             entry=view.entries[eid], score=fused[eid], dense=dense_all[eid],
-            lexical=lex_score[eid], coverage=view.lexical.coverage(token_set, eid),
+            lexical=lex_score[eid], coverage=float(cover),
         )
-        for eid in ranked
+        for eid, cover in zip(ranked, coverage)
     ]
 
 

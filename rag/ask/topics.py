@@ -1,95 +1,187 @@
-""""Which papers ...": every entry the digest has on a topic, found through the digest's own tags.
+"""Which entries are about a topic ("what did the digest cover on X in Y"), decided per entry.
 
-A fixed top 10 holds only part of what the digest has on a topic ("which 2023 papers were
-about mixture-of-experts?" has dozens), and a score threshold cannot tell a paper on the topic
-from one that shares its words. The digest's author already sorted entries by topic: its
-tags. So a topic question is mapped to the tags its best hits carry, when the question names
-the tag ("mixture-of-experts" names #moe, "state space models" #state-space-model) or when
-the tag is far more common among the best hits than in the digest around them (#augmentation
-for "데이터 증강"); then every entry with those tags under the question's filters is listed,
-most relevant first.
+A fixed top 10 holds only part of what the digest has on a topic, a score threshold cannot
+tell a paper on the topic from one that shares its words, and a tag is usually broader than
+the topic (#efficiency for "FlashAttention kernels"). So each candidate is judged on its own
+text: the share of the topic's rare-word weight it holds (each word or one of its
+translations from the term bridge, in title, abstract or commentary), its semantic closeness
+to the topic, and, only when the topic is a tag's own name or the user named the tag, that
+tag. Candidates are the period's best hybrid hits plus every entry of the period that holds
+the topic's rarest word, so a member ranked past the search's depth is not lost.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
-from rag.ask.question import Understanding, match_key
-from rag.index.reader import IndexView
-from rag.model import Hit
+from rag.ask.question import Understanding, content_tokens, match_key
+from rag.ask.retrieve import search_index
+from rag.ask.terms import KO_PARTICLE, entry_text, group_weight, grouped_coverage, phrase_patterns, term_groups
+from rag.index.reader import Index, IndexView
+from rag.index.tokens import english_stems
+from rag.model import Entry, Filters, Hit
+from rag.text import HANGUL
 
-TOP = 10              # the best hits whose tags are counted
-NAMED_SHARE = 0.3     # a tag the question names: this share of the best hits must carry it
-UNNAMED_SHARE = 0.5   # a tag it does not name: this share, and ...
-MIN_LIFT = 4.0        # ... this many times its share among all entries under the filters
+# An entry is about the topic when it holds at least COVER_MIN of the topic's rare-word
+# weight, or COVER_WITH_MEANING of it while its meaning is at least DENSE_MIN close.
+# Calibrated on eval/topics.jsonl (benchmarks/bench_shapes.py; figures in benchmarks/README.md).
+COVER_MIN = 0.75
+COVER_WITH_MEANING = 0.45
+DENSE_MIN = 0.40
+# How many ranked entries are judged, besides the entries holding the topic's rarest word.
+DEPTH = 200
+# A run of topic words is a term when at least this many candidates write it as a phrase.
+MIN_PHRASE_ENTRIES = 2
+# Candidates beyond the hybrid hits: at most this many entries holding the rarest word.
+POSTING_CANDIDATES = 1500
+# A tag is "the tag most members carry" when this share of them does.
+TAG_SHARE = 0.5
 _WORD = re.compile(r"[a-z0-9]+")
-# Words in tag names that say nothing of the topic ("autoregressive-model", "contrastive_learning").
+_COMPARE_EN = "compare comparison comparing contrast differ difference differences versus vs both two three each"
+_COMPARE_KO = "비교 차이 각각 두 세 연구 둘"
 _GENERIC = {"model", "models", "learning", "method", "methods", "network", "networks"}
 
 
-def _names(topic: str) -> set[str]:
-    """Every way the topic can name a tag: runs of up to four words written together (with a
-    plural 's' dropped) and their initials ("mixture of experts" -> "moe")."""
-    words = _WORD.findall(topic.casefold())
-    out: set[str] = set()
-    for n in range(1, 5):
-        for i in range(len(words) - n + 1):
-            run = words[i : i + n]
-            joined = "".join(run)
-            out.update({joined, joined[:-1] if joined.endswith("s") else joined})
-            if n > 1:
-                out.add("".join(w[0] for w in run))
-    return out
+@dataclass(frozen=True)
+class Membership:
+    """The entries about a topic under the question's filters, and what the count means."""
+
+    members: list[Hit]            # most relevant first
+    phrase: str = ""              # the topic as the question words it
+    tag: str = ""                 # the tag most members carry, when it does not stand for the topic
+    tag_rest: int = 0             # entries with that tag under the filters that are not about it
+    standing_tags: tuple[str, ...] = ()  # tags standing for the topic (named by the user or the topic)
 
 
-def named_tags(topic: str, tags: Iterable[str]) -> set[str]:
-    """The tags the topic's words name: written together ("in-context learning" names
-    #in-context-learning), as initials ("mixture-of-experts" names #moe), or word by word
-    leaving out words every kind of paper has ("autoregressive" names #autoregressive-model)."""
-    names = _names(topic)
-    words = {w[:-1] if w.endswith("s") else w for w in _WORD.findall(topic.casefold())}
-    out = set()
-    for tag in tags:
-        own = [w for w in _WORD.findall(tag.casefold()) if w not in _GENERIC]
-        if len(match_key(tag)) >= 2 and (match_key(tag) in names or (own and all(w in words for w in own))):
-            out.add(tag)
-    return out
+def phrase_of(topic: str, tokens: Sequence[str]) -> str:
+    """The words of the question that name its topic ("FlashAttention kernels", "지식 증류")."""
+    from rag.index.tokens import analyse_query
+
+    analysis = analyse_query(topic)
+    wanted = set(tokens)
+    starts = [s for t, s in zip(analysis.tokens, analysis.starts) if t in wanted]
+    words = []
+    for m in re.finditer(r"[\w\-]+", topic):
+        if any(m.start() <= s < m.end() for s in starts):
+            words.append(KO_PARTICLE.sub("", m[0]) if HANGUL.search(m[0]) else m[0])
+    return " ".join(w for w in words if w)
 
 
-def topic_tags(view: IndexView, u: Understanding, hits: list[Hit]) -> tuple[str, ...]:
-    """The tags that stand for the question's topic, or () when none does."""
-    best = hits[:TOP]
-    if len(best) < 3:
+def standing_tags(view: IndexView, u: Understanding, tokens: Sequence[str]) -> tuple[str, ...]:
+    """Tags that stand for the topic: the ones the user named, or a tag whose own name the
+    topic is ("mixture-of-experts" is #moe; "MoE routing collapse" is not)."""
+    if u.filters.tags:
+        return u.filters.tags
+    words = [w for w in _WORD.findall(phrase_of(u.topic, tokens).casefold())]
+    if not words:
         return ()
-    share = Counter(t for h in best for t in set(h.entry.tags))
-    named = named_tags(u.topic, share)
-    chosen = [t for t in share if t in named and share[t] / len(best) >= NAMED_SHARE]
-    if chosen:
-        return tuple(sorted(chosen))
-    admitted = view.admitted(replace(u.filters, tags=()))
-    total = max(int(admitted.sum()), 1)
-    for tag, count in share.most_common():
-        if count / len(best) < UNNAMED_SHARE:
-            break
-        base = int((admitted & view.tag_rows(tag)).sum()) / total
-        if count / len(best) >= MIN_LIFT * base:
-            return (tag,)
-    return ()
+    joined, initials = "".join(words), "".join(w[0] for w in words)
+    singular = joined[:-1] if joined.endswith("s") else joined
+    out = []
+    for tag in view.tags:
+        key = match_key(tag)
+        own = [w for w in _WORD.findall(tag.casefold()) if w not in _GENERIC]
+        if len(key) >= 2 and (key in (joined, singular) or (len(words) > 1 and key == initials)):
+            out.append(tag)
+        elif own and sorted(own) == sorted(w.rstrip("s") for w in words if w not in _GENERIC):
+            out.append(tag)
+    return tuple(sorted(out))
 
 
-def on_topic(view: IndexView, u: Understanding, hits: list[Hit], tags: tuple[str, ...]) -> list[Hit]:
-    """Every entry with the tags under the question's filters: ranked hits first, then the
-    rest newest first; the other hits follow them (found, but not on the topic's tags)."""
-    wanted = set(tags)
-    tagged = [h for h in hits if wanted & set(h.entry.tags)]
-    seen = {h.entry.id for h in hits}
-    rows = np.flatnonzero(view.admitted(replace(u.filters, tags=tags)))
-    rest = [view.entries[view.lexical.entry_ids[r]] for r in rows]
-    rest = sorted((e for e in rest if e.id not in seen), key=lambda e: (-e.day.toordinal(), e.source.line))
-    others = [h for h in hits if not wanted & set(h.entry.tags)]
-    return tagged + [Hit(entry=e, score=0.0) for e in rest] + others
+def _candidates(view: IndexView, u: Understanding, groups: list[tuple[str, ...]], hits: list[Hit]) -> list[int]:
+    """Rows to judge: the hits, and the period's entries holding the rarest word (any spelling)."""
+    rows = [view.lexical.position(h.entry.id) for h in hits if h.entry.id in view.entries]
+    admitted = view.admitted(replace(u.filters, tags=()) if not u.filters.tags else u.filters)
+    if groups:
+        rarest = max(groups, key=lambda g: group_weight(view, g))
+        holding = np.unique(np.concatenate([view.lexical.rows_holding(t) for t in rarest]))
+        holding = holding[admitted[holding]] if len(holding) else holding
+        rows += [int(r) for r in holding[:POSTING_CANDIDATES]]
+    return list(dict.fromkeys(rows))
+
+
+def topic_tokens(topic: str) -> list[str]:
+    """The topic's content tokens without the words that ask for a comparison."""
+    skip = _comparison_words()
+    return [t for t in content_tokens(topic) if t not in skip]
+
+
+@lru_cache(maxsize=1)
+def _comparison_words() -> frozenset[str]:
+    return frozenset(english_stems(_COMPARE_EN.split()) | set(_COMPARE_KO.split()))
+
+
+def members(view: IndexView, embed_query, u: Understanding, hits: list[Hit]) -> Membership:
+    """Every entry under the question's filters whose own text is about its topic."""
+    tokens = topic_tokens(u.topic)
+    groups = term_groups(view, tokens)
+    tags = standing_tags(view, u, tokens)
+    rows = _candidates(view, u, groups, hits)
+    if tags:
+        rows += [int(r) for r in np.flatnonzero(view.admitted(replace(u.filters, tags=tags)))]
+        rows = list(dict.fromkeys(rows))
+    if not rows:
+        return Membership([], phrase_of(u.topic, tokens), standing_tags=tags)
+    ids = [view.lexical.entry_ids[r] for r in rows]
+    known = {h.entry.id: h for h in hits}
+    cover = grouped_coverage(view, groups, np.array(rows)) if groups else np.zeros(len(rows))
+    missing = [eid for eid in ids if eid not in known]
+    dense = view.similarities([embed_query(u.topic)], missing)[0] if missing else {}
+    tagged = set(tags)
+    entries = [view.entries[eid] for eid in ids]
+    phrase = _collocation(phrase_patterns(u.topic, tokens), entries)
+    chosen: list[tuple[float, Hit]] = []
+    for eid, entry, coverage in zip(ids, entries, cover):
+        hit = known.get(eid) or Hit(entry=entry, score=0.0, dense=dense.get(eid, 0.0))
+        if _is_member(entry, float(coverage), hit.dense, phrase) or tagged & set(entry.tags):
+            chosen.append((float(coverage) + hit.dense + hit.score, replace(hit, coverage=float(coverage))))
+    chosen.sort(key=lambda pair: (-pair[0], pair[1].entry.id))
+    found = [hit for _, hit in chosen]
+    return _with_tag_count(view, u, Membership(found, phrase_of(u.topic, tokens), standing_tags=tags))
+
+
+def _collocation(patterns: list[re.Pattern], entries: list[Entry]) -> re.Pattern | None:
+    """The topic's phrase, when the digest uses it as a term ("reward model": at least
+    MIN_PHRASE_ENTRIES candidates write it so); None for a description ("LoRA variants")."""
+    for pattern in patterns:
+        if sum(1 for e in entries if pattern.search(entry_text(e))) >= MIN_PHRASE_ENTRIES:
+            return pattern
+    return None
+
+
+def _is_member(entry: Entry, coverage: float, dense: float, phrase: re.Pattern | None) -> bool:
+    """Whether an entry's own text is about the topic: it writes the topic's term (when the
+    topic is one), or holds its rare words, or holds some of them and is close in meaning."""
+    if phrase is not None:
+        return bool(phrase.search(entry_text(entry))) or (coverage >= COVER_MIN and dense >= DENSE_MIN)
+    return coverage >= COVER_MIN or (coverage >= COVER_WITH_MEANING and dense >= DENSE_MIN)
+
+
+def _with_tag_count(view: IndexView, u: Understanding, m: Membership) -> Membership:
+    """Name the tag most members carry and how many of its entries are not about the topic."""
+    if not m.members or m.standing_tags:
+        return m
+    counts = Counter(t for h in m.members for t in set(h.entry.tags))
+    if not counts:
+        return m
+    tag, count = counts.most_common(1)[0]
+    if count < TAG_SHARE * len(m.members):
+        return m
+    tagged = int(view.admitted(replace(u.filters, tags=(tag,))).sum())
+    return replace(m, tag=tag, tag_rest=max(tagged - count, 0))
+
+
+def topic_members(index: Index, question: str, filters: Filters | None = None) -> list[Hit]:
+    """The entries a question admits, as an answer decides them: every entry passing a pure
+    filter question (a day, a tag, an author), else every entry about its topic."""
+    found = search_index(index, question, k=DEPTH, filters=filters, k_many=DEPTH)
+    u = found.understanding
+    if u.listing:
+        return found.hits
+    return members(index.view(), index.embedder.embed_query, u, found.hits).members

@@ -39,7 +39,7 @@ MIN_PAIR_COUNT = 3
 MIN_JACCARD = 0.3
 MAX_PER_WORD = 3
 # Bump when mining changes: stored counts of another version are rebuilt.
-BRIDGE_VERSION = 1
+BRIDGE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def parallel_sides(entry: Entry, comment_tokens: Iterable[str]) -> tuple[set[str
     if not (entry.comment_ko and entry.comment_en):
         return set(), set()
     tokens = set(comment_tokens)
-    korean = {t for t in tokens if HANGUL.search(t)}
+    korean = {t for t in tokens if HANGUL.search(t) and len(t) >= 2}  # not 있, 하, 수: grammar, not terms
     latin_in_korean = set(english_tokens(entry.comment_ko))
     return korean, set(english_tokens(entry.comment_en)) - latin_in_korean
 

@@ -93,6 +93,10 @@ class LexicalIndex:
                 self._postings_of[token] = rows
         return rows
 
+    def rows_holding(self, token: str) -> np.ndarray:
+        """Rows of the entries holding the token in any field, sorted."""
+        return self._postings(token)
+
     def scores(self, query_tokens: list[str]) -> dict[str, np.ndarray]:
         """BM25 score of every entry, per field."""
         if not self.entry_ids or not query_tokens:

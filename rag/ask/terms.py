@@ -1,0 +1,90 @@
+"""A question's words with their translations: what crosses the language gap offline.
+
+Each content token of a question forms a group with its translations from the term bridge
+(`rag.index.bridge`); an entry holds a group when it holds any spelling of it. Lexical search
+looks for every spelling, and coverage (how much of the question's rare-word weight an entry
+holds) counts a word as held in either language, so an English question about an entry with
+only Korean commentary is not judged weak for the language it was asked in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from rag.index.lexical import COVERAGE_POWER
+from rag.index.reader import IndexView
+from rag.index.tokens import analyse_query
+from rag.model import Entry
+from rag.text import HANGUL
+
+
+def term_groups(view: IndexView, tokens: Sequence[str]) -> list[tuple[str, ...]]:
+    """Each content token with its translations from the term bridge."""
+    bridge = view.bridge
+    return [(t, *(x for x in bridge.translations(t) if x != t)) for t in dict.fromkeys(tokens)]
+
+
+def group_weight(view: IndexView, group: tuple[str, ...]) -> float:
+    """A word's rarity (idf to the power lexical coverage weighs it with), judged by its most common
+    spelling in the digest: a Korean word the digest never writes is as rare as its English."""
+    present = [view.lexical.idf(t) for t in group if view.lexical.df(t)]
+    return (min(present) if present else view.lexical.idf(group[0])) ** COVERAGE_POWER
+
+
+def grouped_coverage(view: IndexView, groups: list[tuple[str, ...]], rows: np.ndarray) -> np.ndarray:
+    """Per row, the share of the groups' weight the entry holds (any spelling of each word)."""
+    weights = np.array([group_weight(view, g) for g in groups])
+    held = np.zeros((len(groups), len(rows)), dtype=bool)
+    for i, group in enumerate(groups):
+        postings = np.unique(np.concatenate([view.lexical.rows_holding(t) for t in group]))
+        held[i] = np.isin(rows, postings)
+    total = weights.sum()
+    return (weights @ held) / total if total else np.zeros(len(rows))
+
+
+def expanded(view: IndexView, tokens: Sequence[str]) -> list[str]:
+    """The tokens followed by the translations they do not already hold (for lexical search)."""
+    seen = set(tokens)
+    extra = [x for t in tokens for x in view.bridge.translations(t) if x not in seen and not seen.add(x)]
+    return [*tokens, *extra]
+
+
+# What may stand between two words of one phrase: spaces, hyphens, underscores.
+_JOIN = r"[\s\-_]*"
+_PLURAL = re.compile(r"(?:ies|es|s)$")
+KO_PARTICLE = re.compile(r"(?:에\s*대한|에\s*관한|관련|들|을|를|이|가|은|는|의|에서|에|으로|로|와|과|도)$")
+
+
+def phrase_patterns(topic: str, tokens: Sequence[str]) -> list[re.Pattern]:
+    """One pattern per run of adjacent content words in the topic ("reward model", "보상 모델"),
+    each word matching its inflections ("reward models", "reward-model", "보상모델을")."""
+    analysis = analyse_query(topic)
+    wanted = set(tokens)
+    runs: list[list[str]] = []
+    last_end = -1
+    for token, start in zip(analysis.tokens, analysis.starts):
+        if token not in wanted:
+            last_end = -1
+            continue
+        word = re.match(r"[\w\-]+", topic[start:])
+        surface = word[0] if word else token
+        if last_end >= 0 and re.fullmatch(_JOIN, topic[last_end:start]) and runs:
+            runs[-1].append(surface)
+        else:
+            runs.append([surface])
+        last_end = start + len(surface)
+    return [re.compile(_JOIN.join(_stem(w) for w in run), re.I) for run in runs if len(run) > 1]
+
+
+def _stem(word: str) -> str:
+    """A word as a prefix pattern: its plural or particle taken off, any ending allowed."""
+    base = KO_PARTICLE.sub("", word) if HANGUL.search(word) else _PLURAL.sub("", word.casefold())
+    return re.escape(base or word) + r"\w*"
+
+
+def entry_text(entry: Entry) -> str:
+    """The text an entry is judged on: title, abstract and both commentaries."""
+    return "\n".join((entry.title, entry.abstract or "", entry.comment_ko, entry.comment_en))
