@@ -162,12 +162,210 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 # Each narrow topic: regexes over title+abstract+commentary (both languages), the period asked
 # about (YYYY, YYYY-MM or A..B; None = whole corpus). Topic ideas came from entries drawn by
 # draw-topics; candidates printed here were then judged one by one by hand.
-TOPICS: dict[str, tuple[list[str], str | None]] = {}
+TOPICS: dict[str, tuple[list[str], str | None]] = {
+    "seqpar": ([r"Ulysses", r"ring ?attention", r"sequence parallel", r"context parallel", r"시퀀스 (병렬|패럴렐)"], None),
+    "flow": ([r"#flow\b"], None),
+    "icl": ([r"#in[_-]context[_-]learning\b"], "2023"),
+    "critic": ([r"\bcritics?\b", r"actor-critic", r"value (model|function|network|head)", r"크리틱", r"가치 함수", r"value\s*모델", r"\bGAE\b"], "2025"),
+    "fsq": ([r"\bFSQ\b", r"\bLFQ\b", r"\bBSQ\b", r"lookup[- ]free", r"finite scalar quantization", r"binary spherical"], None),
+    "evol": ([r"evol[- ]?instruct", r"wizard(lm|coder|math)"], None),
+    "fim": ([r"\bFIM\b", r"fill[- ]in[- ]the[- ]middle", r"infilling"], None),
+    "judge": ([r"as[- ]a[- ]judge", r"LLM[- ]judge", r"judge model", r"evaluator", r"평가자", r"모델을 사용한 평가", r"\bjudge"], "2024"),
+    "consistency": ([r"consistency model", r"consistency distillation", r"\bLCM\b", r"consistency training", r"sCM\b"], None),
+    "mup": ([r"μP", r"\bmuP\b", r"maximal update", r"hyperparameter transfer", r"modular norm", r"\bmu-?p\b", r"u-?μP"], None),
+    "mdlm": ([r"masked diffusion", r"discrete diffusion", r"diffusion language model", r"diffusion LM", r"\bdLLM", r"text diffusion", r"diffusion (llm|lm)s?\b"], "2025"),
+    "o1": ([r"\bo1\b", r"o1[- ]like", r"o1 재현"], "2024"),
+    "isratio": ([r"importance (sampling|ratio|weight)", r"training[- ]inference mismatch", r"rollout[- ]training mismatch", r"routing replay", r"\bTIS\b", r"off-policy", r"train(ing)?/inference mismatch", r"mismatch"], "2025"),
+    "ttt": ([r"test[- ]time train", r"\bTTT\b", r"Titans", r"test[- ]time (memor|learning|update)", r"테스트 시점에 .*학습"], None),
+    "codebook": ([r"codebook", r"코드북"], None),
+    "selfreward": ([r"self[- ]rewarding", r"self[- ]reward", r"자기 보상", r"자신이 .*평가"], None),
+    "bon": ([r"best[- ]of[- ]n\b", r"\bBoN\b", r"best-of-\d+"], None),
+    "extrap": ([r"extrapolat", r"\bALiBi\b", r"\bNoPE\b", r"position(al)? interpolation", r"\bYaRN\b", r"길이 (일반화|외삽)", r"length generali", r"\bNTK", r"context window exten", r"context (length )?extension", r"컨텍스트 (길이 )?확장"], "2023"),
+    "sslcollapse": ([r"\bBYOL\b", r"SimSiam", r"Barlow Twins", r"VICReg", r"collapse"], "2020..2022"),
+    "end2end": ([r"#end2end\b"], None),
+    "encfree": ([r"encoder[- ]free", r"인코더 없", r"without (a |any )?(vision|image) encoder", r"no (vision|image) encoder", r"single transformer", r"Fuyu", r"EVEv2", r"Mono-?InternVL"], None),
+    "flash": ([r"flash ?attention", r"flash ?attn", r"flash ?decoding"], None),
+    "game": ([r"\bgame", r"게임", r"Minecraft", r"Atari", r"Pok[eé]mon"], "2025"),
+    "normplace": ([r"post[- ]?(ln|norm)\b", r"pre[- ]?(ln|norm)\b", r"qk[- ]?norm", r"peri[- ]?ln", r"sandwich", r"layer ?norm"], "2024..2025"),
+    "upcycle": ([r"upcycl", r"업사이클", r"FFN 복붙", r"dense.{0,30}into.{0,10}(MoE|mixture)"], None),
+    "multiagent": ([r"multi[- ]?agent", r"멀티 ?에이전트", r"다중 에이전트"], "2025"),
+    "mathcorpus": ([r"openwebmath", r"megamath", r"finemath", r"proof-pile", r"infimm-webmath", r"automathtext", r"math(ematical)? (corpus|corpora|pretraining data|web)", r"수학 (데이터|코퍼스)"], None),
+    "grokking": ([r"grokk", r"그로킹"], None),
+    "copyright": ([r"copyright", r"저작권", r"\bpirated?\b"], None),
+    "editing2021": ([r"#image_editing\b"], "2021..2022"),
+    "editing2023": ([r"#image_editing\b"], "2023"),
+    "repa": ([r"\bREPA\b", r"representation alignment", r"DINOv2", r"representation guidance"], "2024..2025"),
+    "ctc": ([r"#ctc\b"], None),
+    "lessismore": ([r"\bLIMA\b", r"\bLIMO\b", r"\bLIMI\b", r"less is more", r"less-is-more"], None),
+    "ganlimited": ([r"limited data", r"DiffAugment", r"\bADA\b", r"data[- ]efficient gan", r"few[- ]shot (image )?generation", r"적은 데이터"], "2020..2021"),
+    "rubric": ([r"rubric", r"루브릭"], None),
+    "localattn": ([r"#local_attention\b"], None),
+    "rubric2023": ([r"rubric", r"루브릭"], "2023"),
+    "flash2020": ([r"flash ?attention", r"flash ?attn", r"flash ?decoding"], "2020..2021"),
+    "consistency2021": ([r"consistency model", r"consistency distillation", r"\bLCM\b", r"consistency training"], "2021"),
+    "ttt2022": ([r"test[- ]time train", r"\bTTT\b", r"Titans", r"test[- ]time (memor|learning|update)"], "2022"),
+    "upcycle2021": ([r"upcycl", r"업사이클"], "2021..2022"),
+    "mdlm2020": ([r"masked diffusion", r"discrete diffusion", r"diffusion language model", r"diffusion LM"], "2020"),
+    "normfree": ([r"norm(alization)?[- ]free", r"\bNFNet", r"\bFixup", r"SkipInit", r"without (batch ?norm|normalization)"], None),
+}
 
 
 def candidates(es: list[E], pats: list[str], period: str | None) -> list[E]:
-    rx = [re.compile(p, re.I) for p in pats]
-    return [e for e in es if in_period(e, period) and any(r.search(e.text) for r in rx)]
+    rx = [re.compile(p, re.I | re.A) for p in pats]  # ASCII \b: Hangul after a Latin term is a boundary
+    return [e for e in es if in_period(e, period) and any(r.search(searchable(e)) for r in rx)]
+
+
+def searchable(e: E) -> str:
+    """Title, abstract, commentary and the tags line (so '#tag' patterns can name a tag)."""
+    return e.text + "\n" + " ".join("#" + t for t in e.tags)
+
+
+def match_context(e: E, pats: list[str], width: int = 70) -> str:
+    text = searchable(e).replace("\n", " ")
+    for p in pats:
+        m = re.search(p, text, re.I | re.A)
+        if m:
+            return text[max(0, m.start() - width):m.end() + width]
+    return ""
+
+
+# The frozen topic questions and the hand judgement of each topic's candidates:
+# ("tag", [tags]) = tag-topic, gold = every entry in the period carrying the tag;
+# ("keep", [title prefixes]) = only these candidates are about the topic;
+# ("drop", [title prefixes]) = every candidate except these is about the topic;
+# ("empty", []) = a period with no entry on the topic (the regexes find none there).
+TOPIC_Q: dict[str, tuple[str, str, tuple[str, list[str]]]] = {
+    "seqpar": ("en", "Which papers on sequence or context parallelism for training on very long sequences (Ulysses, Ring Attention and the like) did the digest cover?",
+               ("drop", ["State-Free Inference", "DAPE V2", "MoE Parallel Folding"])),
+    "flow": ("ko", "#flow 태그가 붙은 논문을 알려줘", ("tag", ["flow"])),
+    "icl": ("en", "What did the digest cover on in-context learning in 2023?", ("tag", ["in_context_learning", "in-context-learning"])),
+    "critic": ("ko", "2025년에 LLM 강화학습에서 PPO식 value 모델이나 critic을 다룬 논문을 알려줘",
+               ("keep", ["VAPO", "Truncated Proximal Policy", "Revolutionizing Reinforcement Learning Framework",
+                         "Asymmetric Proximal Policy", "Natural Language Actor-Critic", "RAGEN"])),
+    "fsq": ("en", "What did the digest cover on lookup-free or scalar quantization for visual/audio tokenizers (FSQ, LFQ, BSQ)?",
+            ("keep", ["Finite Scalar Quantization", "Language Model Beats Diffusion", "Image and Video Tokenization with Binary",
+                      "MaskBit", "BiGR", "Cosmos Tokenizer", "Infinity: Scaling Bitwise", "CosyVoice 2", "VidTok", "QLIP",
+                      "WeTok", "AToken"])),
+    "fim": ("ko", "fill-in-the-middle이나 infilling 학습 목표를 다룬 논문을 알려줘",
+            ("keep", ["On the Role of Bidirectionality", "Efficient Training of Language Models to Fill", "CodeGen2", "Code Llama",
+                      "Scaling Autoregressive Multi-Modal", "FiLM: Fill-in", "Are We Falling in a Middle", "DeepSeek-Coder",
+                      "Learning to Achieve Goals with Belief"])),
+    "judge": ("en", "What did the digest cover in 2024 on using LLMs as judges or evaluators of other models' outputs?",
+              ("keep", ["Self-Rewarding Language Models", "Can Large Language Models be Trusted for Evaluation", "Long-form factuality",
+                        "Replacing Judges with Juries", "Prometheus 2", "The BiGGen Bench", "Arena Learning", "Meta-Rewarding",
+                        "Self-Taught Evaluators", "Direct Judgement Preference", "The Perfect Blend", "CREAM"])),
+    "consistency": ("ko", "다이제스트에서 다룬 consistency model 관련 논문을 모두 보여줘",
+                    ("drop", ["TRACT", "One Step Diffusion via Shortcut", "Score-of-Mixture", "Inductive Moment Matching"])),
+    "mup": ("en", "Which entries discuss muP or transferring hyperparameters across model scale?",
+            ("drop", ["Apple Intelligence", "Granite 3.0", "MiniCPM 2", "MiniCPM4", "LongCat-Flash", "Fantastic Pretraining Optimizers"])),
+    "mdlm": ("ko", "2025년 diffusion 언어 모델(마스크드/이산 diffusion으로 텍스트 생성) 논문을 알려줘",
+             ("drop", ["Flexible Language Modeling in Continuous", "Compositional Discrete Latent", "Efficient Parallel Samplers for Recurrent"])),
+    "o1": ("en", "Which 2024 papers tried to replicate or analyze OpenAI's o1-style reasoning?",
+           ("keep", ["When a language model is optimized for reasoning", "LLaMA-Berry", "O1 Replication Journey",
+                     "Technical Report: Enhancing LLM Reasoning with Reward-guided", "Scaling of Search and Learning", "Mulberry"])),
+    "isratio": ("ko", "2025년에 LLM 강화학습의 importance ratio, off-policy 데이터, 학습-추론 불일치 문제를 다룬 논문들을 모두 알려줘",
+                ("keep", ["MiniMax-M1", "Squeeze the Soaked Sponge", "Group Sequence Policy", "Geometric-Mean Policy", "RL-PLUS",
+                          "Clip Your Sequences Fairly", "APRIL", "PipelineRL", "Rethinking KL Regularization in RLHF", "Part II: ROLL Flash",
+                          "Stabilizing MoE Reinforcement Learning", "Every Step Evolves", "Towards Stable and Effective Reinforcement",
+                          "Defeating the Training-Inference Mismatch", "Deterministic Inference across Tensor", "Soft Adaptive Policy",
+                          "Stabilizing Reinforcement Learning with LLMs", "Entropy Ratio Clipping", "Each Prompt Matters"])),
+    "ttt": ("en", "What has the digest covered on test-time training layers, i.e. models whose memory is updated by learning at test time?",
+            ("keep", ["Titans", "RWKV-7", "It's All Connected", "ATLAS", "Test-Time Training Done Right", "MesaNet",
+                      "ARC Is a Vision Problem", "End-to-End Test-Time Training", "Trellis"])),
+    "codebook": ("ko", "VQ 코드북 붕괴나 코드북 활용률 문제를 다룬 논문을 알려줘",
+                 ("keep", ["Regularized Vector Quantization", "Finite Scalar Quantization", "Scaling the Codebook Size",
+                           "Addressing Representation Collapse", "Taming Scalable Visual Tokenizer", "CosyVoice 2", "VidTok",
+                           "Scalable Training for Vector-Quantized"])),
+    "selfreward": ("en", "Which papers on self-rewarding language models, where the model scores its own outputs to train itself, did the digest cover?",
+                   ("keep", ["Self-Rewarding Language Models", "Meta-Rewarding", "CREAM", "Language Models are Hidden Reasoners",
+                             "Is PRM Necessary"])),
+    "bon": ("ko", "Best-of-N 샘플링 자체를 연구 대상으로 삼은 논문들 보여줘",
+            ("keep", ["West-of-N", "BOND", "An Empirical Analysis of Compute-Optimal", "Scaling LLM Test-Time Compute Optimally",
+                      "InfAlign", "Exploring the Limit of Outcome Reward", "The Lessons of Developing Process Reward"])),
+    "extrap": ("en", "What did the digest cover in 2023 on length extrapolation and extending context windows through positional encodings?",
+               ("drop", ["Extrapolating Large Language Models to Non-English", "BTLM-3B-8K", "LongLoRA"])),
+    "sslcollapse": ("ko", "2020~2022년 BYOL, Barlow Twins, VICReg처럼 표현 붕괴를 막는 비대조 자기지도학습 논문을 알려줘",
+                    ("keep", ["BYOL works even without", "Run Away From your Teacher", "Self-EMD", "Barlow Twins", "VICReg",
+                              "Understanding Dimensional Collapse"])),
+    "end2end": ("en", "Show me the #end2end papers.", ("tag", ["end2end"])),
+    "encfree": ("ko", "비전 인코더 없이 하나의 트랜스포머로 이미지를 처리하는 VLM 논문을 알려줘",
+                ("keep", ["Unveiling Encoder-Free", "A Single Transformer for Scalable", "The Scalability of Simplicity"])),
+    "flash": ("en", "Which papers on FlashAttention-style IO-aware attention kernels did the digest cover?",
+              ("keep", ["FlashAttention: Fast and Memory", "Flash Attention 2", "FlashDecoding++", "Is Flash Attention Stable",
+                        "vAttention", "ThunderKittens", "FlashAttention-3", "FlexAttention", "FlashMask", "SageAttention",
+                        "Optimizing Mixture of Block Attention"])),
+    "game": ("ko", "2025년에 비디오 게임이나 게임 플레이 에이전트를 다룬 논문을 알려줘",
+             ("keep", ["Orak", "SPIRAL", "Game-TARS"])),
+    "normplace": ("en", "What did the digest cover in 2024-2025 on where to put normalization in transformers (pre-norm vs post-norm, QK-norm, dropping norms)?",
+                  ("keep", ["Transformers Get Stable", "Chameleon", "OLMoE", "nGPT", "Methods of improving LLM training stability",
+                            "Mix-LN", "2 OLMo 2 Furious", "MiniMax-01", "Rope to Nope", "The Curse of Depth", "HybridNorm",
+                            "Transformers without Normalization", "On Vanishing Variance", "GPAS", "SeeDNorm"])),
+    "upcycle": ("ko", "dense 모델을 복제해 MoE로 만드는 업사이클링 논문들을 모두 알려줘", ("drop", [])),
+    "multiagent": ("en", "Which 2025 papers train multi-agent LLM systems with reinforcement learning?",
+                   ("keep", ["Boosting LLM Reasoning via Spontaneous", "JoyAgents-R1", "SPIRAL", "Internalizing Self-Consistency",
+                             "MarsRL"])),
+    "mathcorpus": ("ko", "웹에서 수집한 수학 프리트레이닝 코퍼스를 다룬 논문을 알려줘",
+                   ("keep", ["OpenWebMath", "Generative AI for Math: Part I", "DeepSeekMath", "InfiMM-WebMath", "SmolLM2",
+                             "MegaMath", "Rewriting Pre-Training Data", "Nemotron-CC-Math"])),
+    "grokking": ("en", "What did the digest cover on grokking?",
+                 ("keep", ["Grokking of Hierarchical", "Grokking at the Edge", "How much do language models memorize",
+                           "Where to find Grokking"])),
+    "copyright": ("ko", "학습 데이터 저작권 문제를 다룬 글을 알려줘",
+                  ("keep", ["Speak, Memory", "Revealed: The Authors", "CommonCanvas"])),
+    "editing2021": ("en", "Which #image_editing papers appeared in 2021 and 2022?", ("tag", ["image_editing"])),
+    "repa": ("ko", "2024~2025년에 diffusion transformer 학습을 사전학습된 표현(REPA 계열)으로 돕는 연구를 알려줘",
+             ("keep", ["REPA-E", "No Other Representation Component", "Diffuse and Disperse", "Representation Entanglement",
+                       "Diffusion Transformers with Representation Autoencoders"])),
+    "ctc": ("ko", "ctc 태그 논문 보여줘", ("tag", ["ctc"])),
+    "lessismore": ("en", "What did the digest cover on 'less is more' fine-tuning, i.e. a small hand-picked set of examples beating large datasets?",
+                   ("keep", ["LIMA: Less Is More", "AlpaGasus", "LIMIT", "Long Is More for Alignment", "Less is More: Data Value",
+                             "LIMO", "LIMR", "LIMI"])),
+    "ganlimited": ("ko", "2020~2021년에 데이터가 적을 때 GAN을 학습시키는 방법을 다룬 논문을 알려줘",
+                   ("keep", ["On Leveraging Pretrained GANs", "Training Generative Adversarial Networks with Limited",
+                             "Differentiable Augmentation", "Few-shot Image Generation with Elastic", "Ultra-Data-Efficient GAN",
+                             "Regularizing Generative Adversarial Networks", "Few-shot Image Generation via Cross-domain"])),
+    "rubric": ("en", "Which papers use rubrics or checklists as rewards for training LLMs?",
+               ("drop", ["Kimi K2", "Step-DeepResearch"])),
+    "localattn": ("ko", "#local_attention 논문들을 모두 알려줘", ("tag", ["local_attention"])),
+    "normfree": ("en", "Which entries are about training deep networks without normalization layers?",
+                 ("keep", ["Batch Normalization Biases Residual", "ReZero", "Transformers without Normalization"])),
+    "editing2023": ("ko", "2023년 이미지 편집 논문을 알려줘", ("tag", ["image_editing"])),
+    "flash2020": ("ko", "2020~2021년에 FlashAttention 같은 어텐션 커널 논문을 알려줘", ("empty", [])),
+    "rubric2023": ("en", "Which 2023 papers used rubric-based rewards for RL on LLMs?", ("empty", [])),
+    "consistency2021": ("ko", "2021년에 나온 consistency model 논문들을 보여줘", ("empty", [])),
+    "ttt2022": ("en", "What did the digest cover on test-time training layers in 2022?", ("empty", [])),
+    "upcycle2021": ("ko", "2021~2022년 MoE 업사이클링 논문을 알려줘", ("empty", [])),
+}
+
+
+def make_topics(es: list[E]) -> list[dict]:
+    rows = []
+    for i, (t, (lang, q, (how, names))) in enumerate(TOPIC_Q.items()):
+        pats, period = TOPICS[t]
+        cs = candidates(es, pats, period)
+        pref = [norm_title(n) for n in names]
+        hit = lambda e: any(norm_title(e.title).startswith(p) for p in pref)  # noqa: E731
+        if how == "tag":
+            gold = [e for e in es if in_period(e, period) and set(e.tags) & set(names)]
+        elif how == "keep":
+            gold = [e for e in cs if hit(e)]
+            assert len({p for p in pref if any(norm_title(e.title).startswith(p) for e in gold)}) == len(pref), t
+        elif how == "drop":
+            gold = [e for e in cs if not hit(e)]
+        else:
+            assert not cs, (t, [e.title for e in cs])
+            gold = []
+        notes = [f"topic {t}; period {period or 'all'}; candidate regexes {pats} (re.I|re.A over title, abstract, "
+                 f"commentary, #tags); {len(cs)} candidates, gold judged by hand"]
+        if how == "tag":
+            notes.append("tag-topic: gold = every entry of the period carrying #" + "/#".join(names))
+        if how == "empty":
+            notes.append("empty-period")
+        if lang == "ko" and "들" not in q and "모두" not in q:
+            notes.append("implicit plural (ko)")
+        rows.append({"id": f"tp-{i + 1:03d}", "lang": lang, "kind": "topic", "question": q,
+                     "gold": [e.title for e in gold], "gold_date": [e.day for e in gold], "notes": "; ".join(notes)})
+    return rows
 
 
 # ---------------------------------------------------------------- general sets
@@ -239,7 +437,7 @@ def absent(es: list[E], pats: list[str]) -> list[E]:
 # ---------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["authors", "filters", "draw-topics", "candidates", "draw-general",
+    ap.add_argument("cmd", choices=["authors", "topics", "filters", "draw-topics", "candidates", "draw-general",
                                     "draw-compare", "absent"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--corpus", default=str(DEFAULT_CORPUS))
@@ -247,6 +445,8 @@ def main(argv: list[str] | None = None) -> None:
     es = load(Path(a.corpus))
     if a.cmd == "authors":
         write_jsonl(EVAL / "authors.jsonl", make_authors(es))
+    elif a.cmd == "topics":
+        write_jsonl(EVAL / "topics.jsonl", make_topics(es))
     elif a.cmd == "filters":
         for name, n in PLAN.items():
             for r in filter_questions(es, name, round(12 * n / 100)):
@@ -265,7 +465,7 @@ def main(argv: list[str] | None = None) -> None:
             cs = candidates(es, pats, period)
             print(f"== {t} {period} {pats}: {len(cs)}")
             for e in cs:
-                print(snippet(e, 160))
+                print(f"[{e.day}] {e.title} | #{' #'.join(e.tags)}\n    ~ {match_context(e, pats)}")
     elif a.cmd == "draw-general":
         for name, slots in draw_general(es).items():
             for k, (kind, lang, ents) in enumerate(slots):
