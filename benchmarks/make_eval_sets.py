@@ -368,6 +368,91 @@ def make_topics(es: list[E]) -> list[dict]:
     return rows
 
 
+# Described comparisons: seed entries drawn by draw-compare (SEED + 3); for each seed the entries fitting
+# the description were found with targeted regex searches and judged by hand. Gold = every entry in
+# the period whose title starts with one of the listed prefixes (all copies of a repeated title).
+COMPARE_Q: list[tuple[str, str, str | None, list[str]]] = [
+    ("en", "Compare the 2025 papers that fit scaling laws specifically for mixture-of-experts models (sparsity, active parameters, efficiency).", "2025",
+     ["Parameters vs FLOPs: Scaling Laws for Optimal Sparsity", "Joint MoE Scaling Laws", "Towards Greater Leverage",
+      "Optimal Sparsity of Mixture-of-Experts Language Models for Reasoning", "Towards a Comprehensive Scaling Law of Mixture"]),
+    ("ko", "RNN이나 SSM 계열 모델이 컨텍스트 안의 정보를 정확히 불러오거나 복사하는 데 어텐션보다 약하다는 것을 보인 연구들을 비교해줘", None,
+     ["Zoology", "Repeat After Me", "RNNs are not Transformers (Yet)"]),
+    ("en", "Compare the 2025 entries where the model is fed a probability-weighted mixture of token embeddings instead of a single sampled token.", "2025",
+     ["Text Generation Beyond Discrete Token Sampling", "Pretraining Language Models to Ponder", "LLMs Have a Heart of Stone"]),
+    ("ko", "2024년에 나온 Lean 정리 증명용 LLM prover들을 비교해줘", "2024",
+     ["DeepSeek-Prover: Advancing", "TheoremLlama", "Lean-STaR", "DeepSeek-Prover-V1.5", "InternLM2.5-StepProver"]),
+    ("en", "Compare the two reports from January 2025 that trained reasoning models with plain outcome-reward RL, without tree search or process reward models.", "2025-01",
+     ["DeepSeek-R1: Incentivizing", "Kimi k1.5"]),
+    ("ko", "2025년 3~4월에 나온, 검색이나 코드 실행 같은 도구 사용을 강화학습으로 가르친 연구들을 비교해줘", "2025-03..2025-04",
+     ["Search-R1", "Synthetic Data Generation & Multi-Step RL", "ReTool"]),
+    ("en", "Compare the 2024 work on post-training LLMs for long contexts, through long instruction data or long-context rewards.", "2024",
+     ["LongAlign", "What are the Essential Factors in Crafting Effective Long Context", "LongReward", "Bootstrap Your Own Context Length"]),
+    ("en", "Compare the August 2024 studies of how problem-solving accuracy scales with the compute spent at inference (repeated sampling, search, compute-optimal strategies).", "2024-08",
+     ["Large Language Monkeys", "An Empirical Analysis of Compute-Optimal Inference", "Scaling LLM Test-Time Compute Optimally"]),
+    ("ko", "multi-token prediction을 사전학습 목표로 제안하거나 개선한 연구들을 비교해줘", None,
+     ["Better & Faster Large Language Models via Multi-token", "Predicting the Order of Upcoming Tokens", "Beyond Multi-Token Prediction"]),
+    ("en", "Compare the two REINFORCE-style replacements for PPO in RLHF: the one with a greedy-decoding baseline and the one with a leave-one-out baseline.", None,
+     ["ReMax", "Back to Basics: Revisiting REINFORCE"]),
+    ("ko", "여러 응답의 순위를 손실로 직접 학습하는 2023년의 정렬 방법 두 가지를 비교해줘", "2023",
+     ["RRHF", "Preference Ranking Optimization"]),
+    ("en", "Compare the two studies of sycophancy in aligned language models, one tracing it to human preference data and one following it up to reward tampering.", None,
+     ["Towards Understanding Sycophancy", "Sycophancy to Subterfuge"]),
+    ("ko", "NVIDIA가 낸 다중 속성 helpfulness 데이터셋 시리즈를 비교해줘", None,
+     ["HelpSteer: Multi-attribute", "HelpSteer2: Open-source", "HelpSteer2-Preference"]),
+    ("en", "Compare the 2024-2025 entries whose recipe trains LLMs in FP8 precision.", "2024..2025",
+     ["Scaling FP8 training to trillion-token", "COAT: Compressing Optimizer", "DeepSeek-V3 Technical Report", "μnit Scaling",
+      "Nemotron-H: A Family"]),
+    ("ko", "2025년에 Common Crawl에서 범용 대규모 웹 코퍼스를 새로 만들어 공개한 연구들을 비교해줘", "2025",
+     ["An Expanded Massive Multilingual Dataset", "Ultra-FineWeb", "Essential-Web", "AICC: Parse HTML Finer"]),
+    ("en", "Compare the December 2023 papers that bring in-context learning to image generation and visual understanding.", "2023-12",
+     ["Towards More Unified In-context Visual Understanding", "Context Diffusion", "Generative Multimodal Models are In-Context Learners"]),
+    ("ko", "2024년에 consistency model의 학습 방법 자체를 개선한 연구들을 비교해줘", "2024",
+     ["Multistep Consistency Models", "Phased Consistency Model", "Consistency Models Made Easy", "Simplifying, Stabilizing and Scaling Continuous-Time",
+      "Truncated Consistency Models", "Stable Consistency Tuning"]),
+    ("en", "Compare the two mid-2023 ways of stretching RoPE to longer contexts: interpolating positions linearly versus rescaling the frequency base.", "2023",
+     ["Extending Context Window of Large Language Models via Positional Interpolation", "NTK Aware Scaled RoPE"]),
+    ("ko", "이미지 인코더 없이 트랜스포머 하나로 이미지와 텍스트를 함께 처리하는 VLM 연구들을 비교해줘", None,
+     ["Unveiling Encoder-Free", "A Single Transformer for Scalable", "The Scalability of Simplicity"]),
+    ("en", "Compare the 2024 follow-ups to self-rewarding language models: the one adding a meta-judge and the one adding a consistency regularizer.", "2024",
+     ["Meta-Rewarding Language Models", "CREAM"]),
+    ("ko", "dense 모델을 MoE로 바꾸는 업사이클링 방법 자체를 개선한 2024~2025년 연구들을 비교해줘", "2024..2025",
+     ["Branch-Train-MiX", "BAM! Just Like That", "Nexus: Specialization", "Upcycling Large Language Models into Mixture", "Drop-Upcycling"]),
+    ("en", "Compare the test-time-training sequence layers posted in late May and early June 2025.", "2025-05-25..2025-06-10",
+     ["ATLAS: Learning to Optimally Memorize", "Test-Time Training Done Right", "MesaNet"]),
+    ("ko", "벡터 양자화 대신 스칼라나 이진 양자화를 쓰는 이미지 토크나이저를 처음 제안한 논문들(FSQ, LFQ, BSQ)을 비교해줘", None,
+     ["Finite Scalar Quantization", "Language Model Beats Diffusion", "Image and Video Tokenization with Binary Spherical"]),
+    ("en", "Compare the 2025 PPO variants for LLM reasoning that change how the value model is trained or structured.", "2025",
+     ["VAPO", "Truncated Proximal Policy Optimization", "Asymmetric Proximal Policy Optimization"]),
+    ("ko", "긴 시퀀스 분산 학습에서 어텐션 헤드를 쪼개는 DeepSpeed 방식과 블록을 링으로 돌리는 방식을 비교해줘", "2023",
+     ["DeepSpeed Ulysses", "Ring Attention with Blockwise"]),
+    ("en", "Compare the successive versions of FlashAttention the digest covered.", None,
+     ["FlashAttention: Fast and Memory", "Flash Attention 2", "FlashAttention-3"]),
+    ("en", "Compare the mid-2025 papers that turn rubrics or checklists into rewards for RL.", "2025-07..2025-08",
+     ["Rubrics as Rewards", "Checklists Are Better Than Reward Models", "Reinforcement Learning with Rubric Anchors",
+      "Breaking the Exploration Bottleneck: Rubric-Scaffolded"]),
+    ("ko", "2020년 6월에 나온, 데이터가 적을 때 augmentation으로 GAN을 학습시키는 두 연구를 비교해줘", "2020-06",
+     ["Training Generative Adversarial Networks with Limited", "Differentiable Augmentation for Data-Efficient"]),
+    ("en", "Compare the late-2020 analyses of why BYOL-style self-supervised learning does not collapse.", "2020",
+     ["BYOL works even without", "Run Away From your Teacher"]),
+    ("ko", "2024년에 o1 같은 추론을 트리 탐색(MCTS)으로 재현하려 한 연구들을 비교해줘", "2024",
+     ["LLaMA-Berry", "Technical Report: Enhancing LLM Reasoning with Reward-guided", "Mulberry"]),
+]
+
+
+def make_compare(es: list[E]) -> list[dict]:
+    rows = []
+    for i, (lang, q, period, prefixes) in enumerate(COMPARE_Q):
+        gold = []
+        for pre in prefixes:
+            hits = [e for e in es if in_period(e, period) and norm_title(e.title).startswith(norm_title(pre))]
+            assert hits, pre
+            gold += hits
+        rows.append({"id": f"cp-{i + 1:03d}", "lang": lang, "kind": "compare", "question": q,
+                     "gold": [e.title for e in gold], "gold_date": [e.day for e in gold],
+                     "notes": f"described comparison, period {period or 'all'}; members judged by hand from regex searches"})
+    return rows
+
+
 # ---------------------------------------------------------------- general sets
 # Per 100 questions: 55 lookup, 10 commentary, 8 multi (2 entries each), 12 filter, 15 unanswerable.
 PLAN = {"dev": 100, "test": 100, "calib": 150}
@@ -437,7 +522,7 @@ def absent(es: list[E], pats: list[str]) -> list[E]:
 # ---------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["authors", "topics", "filters", "draw-topics", "candidates", "draw-general",
+    ap.add_argument("cmd", choices=["authors", "topics", "compare", "filters", "draw-topics", "candidates", "draw-general",
                                     "draw-compare", "absent"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--corpus", default=str(DEFAULT_CORPUS))
@@ -447,6 +532,8 @@ def main(argv: list[str] | None = None) -> None:
         write_jsonl(EVAL / "authors.jsonl", make_authors(es))
     elif a.cmd == "topics":
         write_jsonl(EVAL / "topics.jsonl", make_topics(es))
+    elif a.cmd == "compare":
+        write_jsonl(EVAL / "compare.jsonl", make_compare(es))
     elif a.cmd == "filters":
         for name, n in PLAN.items():
             for r in filter_questions(es, name, round(12 * n / 100)):
