@@ -206,7 +206,7 @@ TOPICS: dict[str, tuple[list[str], str | None]] = {
     "ttt2022": ([r"test[- ]time train", r"\bTTT\b", r"Titans", r"test[- ]time (memor|learning|update)"], "2022"),
     "upcycle2021": ([r"upcycl", r"업사이클"], "2021..2022"),
     "mdlm2020": ([r"masked diffusion", r"discrete diffusion", r"diffusion language model", r"diffusion LM"], "2020"),
-    "normfree": ([r"norm(alization)?[- ]free", r"\bNFNet", r"\bFixup", r"SkipInit", r"without (batch ?norm|normalization)"], None),
+    "normfree": ([r"norm(alization)?[- ]free", r"\bNFNet", r"\bFixup", r"SkipInit", r"without (batch ?norm|normalization)", r"norm(alization)? 없이", r"(노멀라이제이션|정규화) 없이", r"#norm_free"], None),
 }
 
 
@@ -328,7 +328,7 @@ TOPIC_Q: dict[str, tuple[str, str, tuple[str, list[str]]]] = {
                ("drop", ["Kimi K2", "Step-DeepResearch"])),
     "localattn": ("ko", "#local_attention 논문들을 모두 알려줘", ("tag", ["local_attention"])),
     "normfree": ("en", "Which entries are about training deep networks without normalization layers?",
-                 ("keep", ["Batch Normalization Biases Residual", "ReZero", "Transformers without Normalization"])),
+                 ("keep", ["Batch Normalization Biases Residual", "ReZero", "Deep Isometric Learning", "Transformers without Normalization"])),
     "editing2023": ("ko", "2023년 이미지 편집 논문을 알려줘", ("tag", ["image_editing"])),
     "flash2020": ("ko", "2020~2021년에 FlashAttention 같은 어텐션 커널 논문을 알려줘", ("empty", [])),
     "rubric2023": ("en", "Which 2023 papers used rubric-based rewards for RL on LLMs?", ("empty", [])),
@@ -475,8 +475,8 @@ def draw_general(es: list[E]) -> dict[str, list[tuple[str, str, list[E]]]]:
         f = n / 100
         slots = []
         for kind, cnt, per in (("lookup", 55, 1), ("commentary", 10, 1), ("multi", 8, 2)):
-            for j in range(round(cnt * f)):
-                lang = "en" if (len(slots) + j) % 2 == 0 else "ko"
+            for _ in range(round(cnt * f)):
+                lang = "en" if len(slots) % 2 == 0 else "ko"
                 slots.append((kind, lang, [pool.pop() for _ in range(per)]))
         out[name] = slots
     return out
