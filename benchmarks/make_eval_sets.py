@@ -515,6 +515,38 @@ def filter_questions(es: list[E], name: str, n: int) -> list[dict]:
     return rows
 
 
+def assemble(es: list[E], name: str, hand: Path, unanswerable: Path) -> list[dict]:
+    """One general set: the hand-written questions for the drawn slots (hand: 'slot<TAB>question'
+    lines, written from the printed entries in my own words), the templated filter questions, and
+    this set's share of the unanswerable questions (unanswerable: 'lang<TAB>regex<TAB>question'
+    lines, split across sets at random; every regex is run over the corpus and its hits recorded)."""
+    slots = draw_general(es)[name]
+    qs = dict(line.rstrip("\n").split("\t", 1) for line in hand.read_text(encoding="utf-8").splitlines() if line.strip())
+    rows = []
+    for k, (kind, lang, ents) in enumerate(slots):
+        q = qs[str(k)]
+        pre = [e for e in ents if e.day < "2024-01-29"]
+        note = f"{kind}; drawn slot {k} (seed {SEED + 4})"
+        if pre and lang == "en":
+            note += "; English question about a Korean-only (pre-2024) entry"
+        rows.append({"id": "", "lang": lang, "kind": kind, "question": q, "gold": [e.title for e in ents],
+                     "gold_date": [e.day for e in ents], "notes": note})
+    rows += filter_questions(es, name, round(12 * PLAN[name] / 100))
+    un = [line.split("\t") for line in unanswerable.read_text(encoding="utf-8").splitlines() if line.strip()]
+    random.Random(SEED + 5).shuffle(un)
+    share = {"dev": un[:15], "test": un[15:30], "calib": un[30:]}[name]
+    for lang, pat, q in share:
+        hits = candidates(es, [pat], None)
+        rows.append({"id": "", "lang": lang, "kind": "unanswerable", "question": q, "gold": [], "gold_date": [],
+                     "notes": f"unanswerable; checked regex {pat!r} over the corpus: {len(hits)} hits"
+                              + (", judged off-topic from their matched context (" + "; ".join(e.title[:40] for e in hits[:6]) + ")"
+                                 if hits else "")})
+    random.Random(f"{SEED}-order-{name}").shuffle(rows)
+    for i, r in enumerate(rows):
+        r["id"] = f"{name}-{i + 1:03d}"
+    return rows
+
+
 def absent(es: list[E], pats: list[str]) -> list[E]:
     return candidates(es, pats, None)
 
@@ -522,7 +554,7 @@ def absent(es: list[E], pats: list[str]) -> list[E]:
 # ---------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=["authors", "topics", "compare", "filters", "draw-topics", "candidates", "draw-general",
+    ap.add_argument("cmd", choices=["authors", "topics", "compare", "assemble", "filters", "draw-topics", "candidates", "draw-general",
                                     "draw-compare", "absent"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--corpus", default=str(DEFAULT_CORPUS))
@@ -534,6 +566,9 @@ def main(argv: list[str] | None = None) -> None:
         write_jsonl(EVAL / "topics.jsonl", make_topics(es))
     elif a.cmd == "compare":
         write_jsonl(EVAL / "compare.jsonl", make_compare(es))
+    elif a.cmd == "assemble":  # args: SET HAND_TSV UNANSWERABLE_TSV
+        name, hand, un = a.args
+        write_jsonl(EVAL / f"{name}.jsonl", assemble(es, name, Path(hand), Path(un)))
     elif a.cmd == "filters":
         for name, n in PLAN.items():
             for r in filter_questions(es, name, round(12 * n / 100)):
