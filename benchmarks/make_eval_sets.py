@@ -11,6 +11,8 @@ the same entries.
     python3 benchmarks/make_eval_sets.py draw-general       # prints the entries drawn for dev/test/calib
     python3 benchmarks/make_eval_sets.py draw-compare       # prints the entries drawn as comparison seeds
     python3 benchmarks/make_eval_sets.py absent WORD_RE...  # checks unanswerable keywords match nothing
+    python3 benchmarks/make_eval_sets.py topics | compare   # writes eval/topics.jsonl, eval/compare.jsonl from the judgements below
+    python3 benchmarks/make_eval_sets.py assemble dev|test|calib   # writes eval/SET.jsonl from eval_hand/*.tsv
 
 Topic and comparison gold was judged by hand from the printed candidates; the judged gold is what
 eval/topics.jsonl and eval/compare.jsonl hold (the script does not overwrite them).
@@ -33,6 +35,7 @@ SEED = 20261207
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 EVAL = ROOT / "eval"
+HAND = Path(__file__).resolve().parent / "eval_hand"  # my hand-written questions (no digest text)
 
 
 # ---------------------------------------------------------------- authors
@@ -566,9 +569,10 @@ def main(argv: list[str] | None = None) -> None:
         write_jsonl(EVAL / "topics.jsonl", make_topics(es))
     elif a.cmd == "compare":
         write_jsonl(EVAL / "compare.jsonl", make_compare(es))
-    elif a.cmd == "assemble":  # args: SET HAND_TSV UNANSWERABLE_TSV
-        name, hand, un = a.args
-        write_jsonl(EVAL / f"{name}.jsonl", assemble(es, name, Path(hand), Path(un)))
+    elif a.cmd == "assemble":  # args: SET [HAND_TSV UNANSWERABLE_TSV]; defaults under benchmarks/eval_hand/
+        name, *paths = a.args
+        hand, un = map(Path, paths) if paths else (HAND / f"{name}.tsv", HAND / "unanswerable.tsv")
+        write_jsonl(EVAL / f"{name}.jsonl", assemble(es, name, hand, un))
     elif a.cmd == "filters":
         for name, n in PLAN.items():
             for r in filter_questions(es, name, round(12 * n / 100)):
