@@ -33,6 +33,11 @@ def _is_authors(line: str) -> bool:
     return s.startswith("(") and s.endswith(")") and not HANGUL.search(s)
 
 
+def _is_tags(line: str) -> bool:
+    """A tags line: only '#word' tokens. A title may itself start with '#' ('#InsTag: ...')."""
+    return bool(re.fullmatch(r"(#\S*\s*)+", line.strip()))
+
+
 def parse_day(path: Path) -> list[E]:
     lines = path.read_text(encoding="utf-8").splitlines()
     m = KDATE.match(lines[0]) if lines else None
@@ -45,7 +50,7 @@ def parse_day(path: Path) -> list[E]:
     while i < n:
         line = lines[i]
         if (line.strip() and i + 1 < n and _is_authors(lines[i + 1])
-                and not line.lstrip().startswith("#")):
+                and not _is_tags(line)):
             inner = lines[i + 1].strip()[1:-1].strip()
             cur = E(day, line.strip(), [a.strip() for a in inner.split(",") if a.strip()],
                     file=str(path))
@@ -54,7 +59,7 @@ def parse_day(path: Path) -> list[E]:
             continue
         s = line.strip()
         if cur is not None and s:
-            if s.startswith("#") and re.fullmatch(r"(#\S+\s*)+", s):
+            if _is_tags(s):
                 cur.tags = [t.lstrip("#") for t in s.split()]
             elif HANGUL.search(s):
                 cur.ko.append(s)
