@@ -11,11 +11,12 @@ Titles match after normalization (casefold, punctuation and spaces removed); a t
 repeats counts once. Precision is averaged over the questions that cite something; recall over
 the questions with gold.
 
-It needs an index of the full corpus, e.g. from the repository root:
-    RAG_DATA_DIR=../shared/corpus RAG_INDEX_DIR=/tmp/corpus-index python -m rag reindex
-    RAG_DATA_DIR=../shared/corpus RAG_INDEX_DIR=/tmp/corpus-index python benchmarks/bench_shapes.py [--json]
-    python benchmarks/bench_shapes.py --questions eval/topics.jsonl --questions eval/compare.jsonl
-    python benchmarks/bench_shapes.py --selftest     # checks the scoring on a fake result list, no index
+It needs an index of the full corpus (built once, then reused), e.g. from the repository root:
+    export RAG_DATA_DIR=../shared/corpus RAG_INDEX_DIR=/tmp/corpus-index
+    uv run rag reindex
+    uv run python benchmarks/bench_shapes.py [--json] [--per-question]
+    uv run python benchmarks/bench_shapes.py --questions eval/topics.jsonl --questions eval/compare.jsonl
+    python3 benchmarks/bench_shapes.py --selftest   # checks the scoring on a fake result list; no index, no rag
 """
 from __future__ import annotations
 
