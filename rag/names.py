@@ -41,10 +41,11 @@ def _same_word(a: str, b: str) -> bool:
 
 
 def _given_agree(a: str, b: str) -> bool:
-    """Given names agree: the same word, or one is the other's initial."""
+    """Given names agree: the same word, or one is the other's initial. Never fuzzily: given
+    names a letter apart are different people ("Jindong" and "Jingdong" Wang)."""
     if len(a) == 1 or len(b) == 1:
         return a[0] == b[0]
-    return _same_word(a, b)
+    return a == b
 
 
 def same_person(asked: str, listed: str) -> bool:
@@ -54,23 +55,27 @@ def same_person(asked: str, listed: str) -> bool:
         return False
     if len(a) == 1:
         return True  # a family name alone
-    # Given names: the shorter list agrees, in order, with some of the longer one's, so a
-    # middle name or initial either side leaves out does not matter ("Zico Kolter" is
-    # "J. Zico Kolter", "Quoc Le" is "Quoc V. Le").
+    # Given names: the shorter list agrees, in order, with the longer one's, so an initial
+    # either side leaves out does not matter ("Zico Kolter" is "J. Zico Kolter", "Quoc Le" is
+    # "Quoc V. Le").
     shorter, longer = sorted((a[:-1], b[:-1]), key=len)
     return bool(shorter) and _in_order(shorter, longer)
 
 
 def _in_order(names: tuple[str, ...], within: tuple[str, ...]) -> bool:
-    """Whether each name agrees with a later given name of `within` than the one before it."""
+    """Whether the names agree, in order, with given names of `within`, the ones passed over
+    being initials only ("Xiang Li" is not "Xiang Lisa Li": a full middle name is a different
+    person more often than a left-out one)."""
     position = 0
     for name in names:
         while position < len(within) and not _given_agree(name, within[position]):
+            if len(within[position]) > 1:
+                return False
             position += 1
         if position == len(within):
             return False
         position += 1
-    return True
+    return all(len(rest) == 1 for rest in within[position:])
 
 
 class Roster:

@@ -23,6 +23,7 @@ _CUES = [
     re.compile(rf"\b(?i:(?:(?:co-?)?authored|written|published|posted|proposed)?\s*\bby)\s+{_NAME}"),
     re.compile(rf"{_NAME}['’]s?\s+(?i:papers|entries|work|works|research|articles|lab|group|team)\b"),
     re.compile(rf"{_NAME}\s+(?i:et\s+al)\b"),
+    re.compile(rf"{_NAME}\s+(?i:(?:has\s+|have\s+)?(?:co-?authored|authored|wrote|written|published))\b"),
     re.compile(rf"\b(?i:(?:authors?|co-?authors?)\s+(?:is|was|are|were|include|includes|including)?)\s*{_NAME}"),
     re.compile(rf"{_NAME}\s+(?i:(?:is|was|as)\s+(?:an?\s+|the\s+)?(?:co-?)?author)\b"),
     # Korean: "X가 참여한", "X이 저자인", "X의 논문", "X 연구실", "저자가 X인"
@@ -34,6 +35,8 @@ _CUES = [
 _NOT_NAMES = {
     "the", "a", "an", "this", "that", "these", "those", "which", "what", "who", "how", "when",
     "in", "on", "of", "for", "and", "or", "with", "from", "about", "llm", "llms", "rl", "ai",
+    "list", "show", "find", "give", "tell", "name", "get", "see", "please", "did", "does", "do",
+    "has", "have", "all", "any", "every", "papers", "entries", "paper", "entry",
 }
 _BARE = re.compile(rf"(?<![\w#])(?P<name>{_WORD}(?:\s+{_WORD}){{1,3}})(?![{_LETTERS}])")
 

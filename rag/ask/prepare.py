@@ -186,7 +186,7 @@ def prepare(
         return replace(prep, hits=[], shape=ONE, weak=True, unknown_authors=u.unknown_authors,
                        closest_names=tuple(dict.fromkeys(names)))
     if not follow.entries and _judges_membership(prep, u):
-        m = members(index.view(), index.embedder.embed_query, u, prep.hits)
+        m = members(index, u, prep.hits)
         if not m.members and _hides(prep.filters) and prep.shape != COMPARISON:
             return outside_period(index, prep, u, k)
         prep = _by_membership(prep, m, k)
@@ -258,7 +258,7 @@ def outside_period(index: Index, prep: Prepared, u: Understanding, k: int) -> Pr
     said so ("none in 2019; the digest covers it from 2023: ..."), or the prepared answer."""
     everywhere = replace(u, filters=replace(u.filters, days=(), tags=()))
     found = search_index(index, prep.standalone, k=MANY_K, filters=everywhere.filters)
-    m = members(index.view(), index.embedder.embed_query, everywhere, found.hits)
+    m = members(index, everywhere, found.hits)
     if not m.members:
         prep.hits = prep.hits[:k]
         prep.weak = not prep.pinned and is_weak(prep.hits)

@@ -58,12 +58,13 @@ _PLURAL = re.compile(r"(?:ies|es|s)$")
 KO_PARTICLE = re.compile(r"(?:에\s*대한|에\s*관한|관련|들|을|를|이|가|은|는|의|에서|에|으로|로|와|과|도)$")
 
 
-def phrase_patterns(topic: str, tokens: Sequence[str]) -> list[re.Pattern]:
+def phrase_patterns(topic: str, tokens: Sequence[str]) -> list[tuple[re.Pattern, tuple[str, ...]]]:
     """One pattern per run of adjacent content words in the topic ("reward model", "보상 모델"),
-    each word matching its inflections ("reward models", "reward-model", "보상모델을")."""
+    each word matching its inflections ("reward models", "reward-model", "보상모델을"), with
+    the run's tokens."""
     analysis = analyse_query(topic)
     wanted = set(tokens)
-    runs: list[list[str]] = []
+    runs: list[list[tuple[str, str]]] = []
     last_end = -1
     for token, start in zip(analysis.tokens, analysis.starts):
         if token not in wanted:
@@ -72,11 +73,14 @@ def phrase_patterns(topic: str, tokens: Sequence[str]) -> list[re.Pattern]:
         word = re.match(r"[\w\-]+", topic[start:])
         surface = word[0] if word else token
         if last_end >= 0 and re.fullmatch(_JOIN, topic[last_end:start]) and runs:
-            runs[-1].append(surface)
+            runs[-1].append((surface, token))
         else:
-            runs.append([surface])
+            runs.append([(surface, token)])
         last_end = start + len(surface)
-    return [re.compile(_JOIN.join(_stem(w) for w in run), re.I) for run in runs if len(run) > 1]
+    return [
+        (re.compile(r"(?<![\w-])" + _JOIN.join(_stem(w) for w, _ in run), re.I), tuple(t for _, t in run))
+        for run in runs if len(run) > 1
+    ]
 
 
 def _stem(word: str) -> str:

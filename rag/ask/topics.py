@@ -3,10 +3,11 @@
 A fixed top 10 holds only part of what the digest has on a topic, a score threshold cannot
 tell a paper on the topic from one that shares its words, and a tag is usually broader than
 the topic (#efficiency for "FlashAttention kernels"). So each candidate is judged on its own
-text: the share of the topic's rare-word weight it holds (each word or one of its
-translations from the term bridge, in title, abstract or commentary), its semantic closeness
-to the topic, and, only when the topic is a tag's own name or the user named the tag, that
-tag. Candidates are the period's best hybrid hits plus every entry of the period that holds
+text: the topic's term written out (when the digest uses the topic's words as a phrase,
+"reward model"), the share of the topic's rare-word weight it holds (each word or one of its
+translations from the term bridge, in title, abstract or commentary) together with its rank
+in the hybrid (semantic + lexical) search, and, only when the topic is a tag's own name or
+the user named the tag, that tag. Candidates are the period's best hybrid hits plus every entry of the period that holds
 the topic's rarest word, so a member ranked past the search's depth is not lost.
 """
 
@@ -21,23 +22,25 @@ from functools import lru_cache
 import numpy as np
 
 from rag.ask.question import Understanding, content_tokens, match_key
-from rag.ask.retrieve import search_index
+from rag.ask.retrieve import hybrid, search_index
 from rag.ask.terms import KO_PARTICLE, entry_text, group_weight, grouped_coverage, phrase_patterns, term_groups
 from rag.index.reader import Index, IndexView
 from rag.index.tokens import english_stems
 from rag.model import Entry, Filters, Hit
 from rag.text import HANGUL
 
-# An entry is about the topic when it holds at least COVER_MIN of the topic's rare-word
-# weight, or COVER_WITH_MEANING of it while its meaning is at least DENSE_MIN close.
-# Calibrated on eval/topics.jsonl (benchmarks/bench_shapes.py; figures in benchmarks/README.md).
-COVER_MIN = 0.75
-COVER_WITH_MEANING = 0.45
-DENSE_MIN = 0.40
+# An entry is about the topic when the share of the topic's rare-word weight it holds, plus
+# RANK_WEIGHT times its fused search score relative to the best candidate's, reaches
+# MEMBER_BAR (so an entry holding every rare word needs a fair rank, and a top-ranked one
+# some of the words). Chosen on half of eval/topics.jsonl by benchmarks/calibrate_members.py,
+# which also reports the other half (figures in benchmarks/README.md).
+RANK_WEIGHT = 2.0
+MEMBER_BAR = 1.8
 # How many ranked entries are judged, besides the entries holding the topic's rarest word.
 DEPTH = 200
 # A run of topic words is a term when at least this many candidates write it as a phrase.
 MIN_PHRASE_ENTRIES = 2
+PHRASE_SHARE = 0.6
 # Candidates beyond the hybrid hits: at most this many entries holding the rarest word.
 POSTING_CANDIDATES = 1500
 # A tag is "the tag most members carry" when this share of them does.
@@ -78,7 +81,14 @@ def standing_tags(view: IndexView, u: Understanding, tokens: Sequence[str]) -> t
     topic is ("mixture-of-experts" is #moe; "MoE routing collapse" is not)."""
     if u.filters.tags:
         return u.filters.tags
-    words = [w for w in _WORD.findall(phrase_of(u.topic, tokens).casefold())]
+    korean = [t for t in tokens if HANGUL.search(t)]
+    phrase = phrase_of(u.topic, tokens)
+    if korean:  # a Korean term names a tag through the glossary ("지식 증류": distillation)
+        english = view.bridge.english_of(korean)
+        if english is None or len(korean) != len(tokens):
+            return ()
+        phrase = english
+    words = [w for w in _WORD.findall(phrase.casefold())]
     if not words:
         return ()
     joined, initials = "".join(words), "".join(w[0] for w in words)
@@ -117,50 +127,78 @@ def _comparison_words() -> frozenset[str]:
     return frozenset(english_stems(_COMPARE_EN.split()) | set(_COMPARE_KO.split()))
 
 
-def members(view: IndexView, embed_query, u: Understanding, hits: list[Hit]) -> Membership:
-    """Every entry under the question's filters whose own text is about its topic."""
+@dataclass(frozen=True)
+class Judged:
+    """What membership reads of one candidate entry."""
+
+    hit: Hit
+    coverage: float      # share of the topic's rare-word weight it holds (any language)
+    rank: float          # its fused score in the topic's own search, relative to the best
+    writes_term: bool    # it writes the topic's term (when the topic is one)
+    tagged: bool         # it carries a tag standing for the topic
+
+    @property
+    def member(self) -> bool:
+        """Whether the entry is about the topic."""
+        return self.tagged or self.writes_term or self.coverage + RANK_WEIGHT * self.rank >= MEMBER_BAR
+
+
+def judge(index: Index, u: Understanding, hits: list[Hit]) -> tuple[str, tuple[str, ...], list[Judged]]:
+    """The topic's phrase, its standing tags, and every candidate judged.
+
+    The ranking signal comes from a search for the topic's own words ("LoRA variants"), not
+    the whole question ("What did the digest cover on LoRA variants?"): list-asking words
+    only blur it.
+    """
+    view = index.view()
     tokens = topic_tokens(u.topic)
+    phrase = phrase_of(u.topic, tokens)
+    if len(phrase) >= 2 and phrase != u.topic:
+        hits = hybrid(view, index.embedder, replace(u, topic=phrase, parts=()), DEPTH)
     groups = term_groups(view, tokens)
     tags = standing_tags(view, u, tokens)
     rows = _candidates(view, u, groups, hits)
     if tags:
-        rows += [int(r) for r in np.flatnonzero(view.admitted(replace(u.filters, tags=tags)))]
-        rows = list(dict.fromkeys(rows))
-    if not rows:
-        return Membership([], phrase_of(u.topic, tokens), standing_tags=tags)
-    ids = [view.lexical.entry_ids[r] for r in rows]
+        rows = list(dict.fromkeys(rows + [int(r) for r in np.flatnonzero(view.admitted(replace(u.filters, tags=tags)))]))
+    entries = [view.entries[view.lexical.entry_ids[r]] for r in rows]
+    cover = grouped_coverage(view, groups, np.array(rows)) if groups and rows else np.zeros(len(rows))
+    term = _collocation(view, phrase_patterns(u.topic, tokens), groups, entries)
     known = {h.entry.id: h for h in hits}
-    cover = grouped_coverage(view, groups, np.array(rows)) if groups else np.zeros(len(rows))
-    missing = [eid for eid in ids if eid not in known]
-    dense = view.similarities([embed_query(u.topic)], missing)[0] if missing else {}
-    tagged = set(tags)
-    entries = [view.entries[eid] for eid in ids]
-    phrase = _collocation(phrase_patterns(u.topic, tokens), entries)
-    chosen: list[tuple[float, Hit]] = []
-    for eid, entry, coverage in zip(ids, entries, cover):
-        hit = known.get(eid) or Hit(entry=entry, score=0.0, dense=dense.get(eid, 0.0))
-        if _is_member(entry, float(coverage), hit.dense, phrase) or tagged & set(entry.tags):
-            chosen.append((float(coverage) + hit.dense + hit.score, replace(hit, coverage=float(coverage))))
-    chosen.sort(key=lambda pair: (-pair[0], pair[1].entry.id))
-    found = [hit for _, hit in chosen]
-    return _with_tag_count(view, u, Membership(found, phrase_of(u.topic, tokens), standing_tags=tags))
+    best = max((h.score for h in hits), default=0.0) or 1.0
+    judged = []
+    for entry, coverage in zip(entries, cover):
+        hit = known.get(entry.id) or Hit(entry=entry, score=0.0)
+        judged.append(Judged(
+            replace(hit, coverage=float(coverage)), float(coverage), hit.score / best,
+            bool(term and term.search(entry_text(entry))), bool(set(tags) & set(entry.tags)),
+        ))
+    return phrase, tags, judged
 
 
-def _collocation(patterns: list[re.Pattern], entries: list[Entry]) -> re.Pattern | None:
-    """The topic's phrase, when the digest uses it as a term ("reward model": at least
-    MIN_PHRASE_ENTRIES candidates write it so); None for a description ("LoRA variants")."""
-    for pattern in patterns:
+def members(index: Index, u: Understanding, hits: list[Hit]) -> Membership:
+    """Every entry under the question's filters whose own text is about its topic, most
+    relevant first."""
+    phrase, tags, judged = judge(index, u, hits)
+    chosen = sorted((j for j in judged if j.member), key=lambda j: (-(j.coverage + j.hit.dense + j.rank), j.hit.entry.id))
+    return _with_tag_count(index.view(), u, Membership([j.hit for j in chosen], phrase, standing_tags=tags))
+
+
+def _collocation(
+    view: IndexView, patterns: list[tuple[re.Pattern, tuple[str, ...]]], groups: list[tuple[str, ...]],
+    entries: list[Entry],
+) -> re.Pattern | None:
+    """The topic's phrase, when the topic is essentially that phrase (PHRASE_SHARE of its
+    rare-word weight) and the digest uses it as a term ("reward model": at least
+    MIN_PHRASE_ENTRIES candidates write it so); None for a description ("LoRA variants",
+    "multi-agent systems trained with reinforcement learning")."""
+    weight = {g[0]: group_weight(view, g) for g in groups}
+    total = sum(weight.values()) or 1.0
+    for pattern, run in patterns:
+        if sum(weight.get(t, 0.0) for t in set(run)) / total < PHRASE_SHARE:
+            continue
         if sum(1 for e in entries if pattern.search(entry_text(e))) >= MIN_PHRASE_ENTRIES:
             return pattern
     return None
-
-
-def _is_member(entry: Entry, coverage: float, dense: float, phrase: re.Pattern | None) -> bool:
-    """Whether an entry's own text is about the topic: it writes the topic's term (when the
-    topic is one), or holds its rare words, or holds some of them and is close in meaning."""
-    if phrase is not None:
-        return bool(phrase.search(entry_text(entry))) or (coverage >= COVER_MIN and dense >= DENSE_MIN)
-    return coverage >= COVER_MIN or (coverage >= COVER_WITH_MEANING and dense >= DENSE_MIN)
 
 
 def _with_tag_count(view: IndexView, u: Understanding, m: Membership) -> Membership:
@@ -184,4 +222,4 @@ def topic_members(index: Index, question: str, filters: Filters | None = None) -
     u = found.understanding
     if u.listing:
         return found.hits
-    return members(index.view(), index.embedder.embed_query, u, found.hits).members
+    return members(index, u, found.hits).members

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
@@ -181,6 +181,11 @@ class Bridge:
         self.en_to_ko.setdefault(en, [])
         if ko not in self.en_to_ko[en]:
             self.en_to_ko[en].append(ko)
+
+    def english_of(self, korean_tokens: Sequence[str]) -> str | None:
+        """The glossary's English for a Korean term given as tokens ("지식 증류"), if it has one."""
+        wanted = " ".join(korean_tokens)
+        return next((p.translation for p in self.pairs if p.origin == "glossary" and p.source_word == wanted), None)
 
     def translations(self, token: str) -> list[str]:
         """The other language's tokens for one token (Korean morpheme or English stem)."""
