@@ -46,7 +46,8 @@ def figures(rows: list[tuple[dict, list[dict]]], weight: float, bar: float) -> t
     """Mean recall (capped) and precision of membership with these constants."""
     recall, precision = [], []
     for question, cands in rows:
-        chosen = [c for c in cands if c["tagged"] or c["phrase"] or c["cover"] + weight * c["rank"] >= bar]
+        chosen = [c for c in cands if c["tagged"] or c["phrase"]
+                  or (c["cover"] >= topics.COVER_FLOOR and c["cover"] + weight * c["rank"] >= bar)]
         hit = sum(c["gold"] for c in chosen)
         recall.append(min(1.0, hit / min(CAP, len(question["gold"]))))
         precision.append(hit / len(chosen) if chosen else 0.0)

@@ -21,10 +21,21 @@ from rag.model import Entry
 from rag.text import HANGUL
 
 
+# A translation is used only when it is informative: held by at most this share of entries
+# (or TRANSLATION_MIN_DF entries, in a small index). "모델" -> "model" would only add noise.
+TRANSLATION_MAX_SHARE = 0.05
+TRANSLATION_MIN_DF = 10
+
+
+def translations(view: IndexView, token: str) -> list[str]:
+    """The term bridge's informative translations of one token."""
+    limit = max(TRANSLATION_MAX_SHARE * len(view.lexical.entry_ids), TRANSLATION_MIN_DF)
+    return [x for x in view.bridge.translations(token) if x != token and view.lexical.df(x) <= limit]
+
+
 def term_groups(view: IndexView, tokens: Sequence[str]) -> list[tuple[str, ...]]:
-    """Each content token with its translations from the term bridge."""
-    bridge = view.bridge
-    return [(t, *(x for x in bridge.translations(t) if x != t)) for t in dict.fromkeys(tokens)]
+    """Each content token with its informative translations from the term bridge."""
+    return [(t, *translations(view, t)) for t in dict.fromkeys(tokens)]
 
 
 def group_weight(view: IndexView, group: tuple[str, ...]) -> float:
@@ -47,8 +58,8 @@ def grouped_coverage(view: IndexView, groups: list[tuple[str, ...]], rows: np.nd
 
 def expanded(view: IndexView, tokens: Sequence[str]) -> list[str]:
     """The tokens followed by the translations they do not already hold (for lexical search)."""
-    seen = set(tokens)
-    extra = [x for t in tokens for x in view.bridge.translations(t) if x not in seen and not seen.add(x)]
+    own = set(tokens)
+    extra = dict.fromkeys(x for t in tokens for x in translations(view, t) if x not in own)
     return [*tokens, *extra]
 
 

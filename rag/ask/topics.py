@@ -36,11 +36,18 @@ from rag.text import HANGUL
 # which also reports the other half (figures in benchmarks/README.md).
 RANK_WEIGHT = 2.0
 MEMBER_BAR = 1.8
+# However well it ranks, an entry holding less than this share of the topic's words is not
+# about it (the best candidate of a period without the topic would otherwise always be).
+COVER_FLOOR = 0.25
 # How many ranked entries are judged, besides the entries holding the topic's rarest word.
 DEPTH = 200
 # A run of topic words is a term when at least this many candidates write it as a phrase.
 MIN_PHRASE_ENTRIES = 2
 PHRASE_SHARE = 0.6
+# A one-word topic is a term when at most this share of entries (or, in a small index, this
+# many) hold the word.
+SINGLE_TERM_MAX_SHARE = 0.05
+SINGLE_TERM_MIN_DF = 10
 # Candidates beyond the hybrid hits: at most this many entries holding the rarest word.
 POSTING_CANDIDATES = 1500
 # A tag is "the tag most members carry" when this share of them does.
@@ -140,7 +147,9 @@ class Judged:
     @property
     def member(self) -> bool:
         """Whether the entry is about the topic."""
-        return self.tagged or self.writes_term or self.coverage + RANK_WEIGHT * self.rank >= MEMBER_BAR
+        return self.tagged or self.writes_term or (
+            self.coverage >= COVER_FLOOR and self.coverage + RANK_WEIGHT * self.rank >= MEMBER_BAR
+        )
 
 
 def judge(index: Index, u: Understanding, hits: list[Hit]) -> tuple[str, tuple[str, ...], list[Judged]]:
@@ -163,6 +172,10 @@ def judge(index: Index, u: Understanding, hits: list[Hit]) -> tuple[str, tuple[s
     entries = [view.entries[view.lexical.entry_ids[r]] for r in rows]
     cover = grouped_coverage(view, groups, np.array(rows)) if groups and rows else np.zeros(len(rows))
     term = _collocation(view, phrase_patterns(u.topic, tokens), groups, entries)
+    # A topic of one rare word ("GRPO", "grokking", "pruning") is a term of its own: an entry
+    # holding it, in either language, writes it.
+    common = max(SINGLE_TERM_MAX_SHARE * len(view.lexical.entry_ids), SINGLE_TERM_MIN_DF)
+    word_is_term = len(groups) == 1 and all(view.lexical.df(t) <= common for t in groups[0])
     known = {h.entry.id: h for h in hits}
     best = max((h.score for h in hits), default=0.0) or 1.0
     judged = []
@@ -170,7 +183,8 @@ def judge(index: Index, u: Understanding, hits: list[Hit]) -> tuple[str, tuple[s
         hit = known.get(entry.id) or Hit(entry=entry, score=0.0)
         judged.append(Judged(
             replace(hit, coverage=float(coverage)), float(coverage), hit.score / best,
-            bool(term and term.search(entry_text(entry))), bool(set(tags) & set(entry.tags)),
+            bool(term and term.search(entry_text(entry))) or (word_is_term and coverage >= 1.0),
+            bool(set(tags) & set(entry.tags)),
         ))
     return phrase, tags, judged
 
