@@ -33,7 +33,7 @@ from rag.ask.answer import answer_question
 from rag.ask.llm import LLMError
 from rag.ask.prepare import QuestionError, check_question
 from rag.ask.retrieve import listing, search_index
-from rag.config import MAX_QUESTION_CHARS, Settings
+from rag.config import MAX_QUESTION_CHARS, Settings, secret
 from rag.digest import tag_key
 from rag.index.reader import Index, IndexView
 from rag.index.store import StoreUnavailableError
@@ -310,7 +310,7 @@ def serve_http(index: Index, settings: Settings, host: str, port: int) -> None:
     """Serve MCP over streamable HTTP at http://host:port/mcp until interrupted."""
     import uvicorn
 
-    app = build_server(index, settings, settings.mcp_token).streamable_http_app(host=host)
+    app = build_server(index, settings, secret(settings.mcp_token)).streamable_http_app(host=host)
     guard = "bearer token required" if settings.mcp_token else "no authentication"
     shown = f"[{host}]" if ":" in host else host
     print(f"rag mcp: serving http://{shown}:{port}/mcp ({guard})", file=sys.stderr, flush=True)

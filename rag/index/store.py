@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from rag.config import Settings
+from rag.config import Settings, secret
 from rag.index.manifest import ManifestError
 from rag.index.vectors import FILES as VECTOR_FILES
 from rag.model import Filters
@@ -94,7 +94,7 @@ def _http_client(settings: Settings) -> chromadb.ClientAPI:
             port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
             # A deployment behind auth: the token rides in the standard header.
-            headers={"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None,
+            headers={"Authorization": f"Bearer {secret(settings.chroma_token)}"} if settings.chroma_token else None,
             settings=_chroma_settings(),
         )
     except Exception as exc:  # chromadb raises bare ValueError/ConnectionError variants here
