@@ -12,7 +12,7 @@ from rag.ask.answer import answer_stream as _answer_stream
 from rag.ask.conversation import History
 from rag.ask.prepare import QuestionError, check_question
 from rag.ask.question import Understanding
-from rag.ask.retrieve import search_index, understand_question
+from rag.ask.retrieve import Retrieved, search_index, understand_question
 from rag.ask.topics import topic_members
 from rag.config import Settings, load_settings
 from rag.index.bridge import Pair
@@ -25,9 +25,22 @@ def _index(settings: Settings | None) -> Index:
     return get_index(settings or load_settings())
 
 
-def search(question: str, k: int = 10, filters: Filters | None = None, settings: Settings | None = None) -> list[Hit]:
-    """The k entries that best answer a question, best first."""
-    return search_index(_index(settings), check_question(question), k, filters).hits[:k]
+def search(
+    question: str, k: int = 10, filters: Filters | None = None, settings: Settings | None = None,
+    *, index: Index | None = None,
+) -> list[Hit]:
+    """The k entries that best answer a question, best first: what `rag search`, the MCP `search`
+    tool and the LangChain retriever all return."""
+    return search_result(question, k, filters, settings, index=index).hits[:k]
+
+
+def search_result(
+    question: str, k: int = 10, filters: Filters | None = None, settings: Settings | None = None,
+    *, index: Index | None = None,
+) -> Retrieved:
+    """`search` with what it understood of the question (the filters it applied), for a caller
+    that shows them; `index` is an index the caller already holds (else the settings' one)."""
+    return search_index(index or _index(settings), check_question(question), k, filters)
 
 
 def understand(question: str, settings: Settings | None = None) -> Understanding:

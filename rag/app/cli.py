@@ -106,17 +106,11 @@ def ask_cmd(question: str, index: str | None, as_json: bool) -> None:
 @friendly
 def search_cmd(question: str, k: int, index: str | None, as_json: bool) -> None:
     """List the entries that best match a question."""
-    from rag.ask.prepare import check_question
-    from rag.ask.retrieve import search_index
-    from rag.index.reader import get_index
+    from rag.api import search
 
-    hits = search_index(get_index(_settings(index=index)), check_question(question), k).hits[:k]
+    hits = search(question, k, settings=_settings(index=index))
     if as_json:
-        _emit([
-            {"id": h.entry.id, "title": h.entry.title, "day": h.entry.day.isoformat(),
-             "score": round(h.score, 6), "tags": list(h.entry.tags)}
-            for h in hits
-        ])
+        _emit([hit.to_dict() for hit in hits])
         return
     for n, h in enumerate(hits, 1):
         click.echo(f"{n:>2}. {h.entry.day.isoformat()}  {h.entry.title}  {' '.join('#' + t for t in h.entry.labels)}")

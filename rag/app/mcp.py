@@ -27,12 +27,13 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from rag.api import search_result
 from rag.app.brief import DayError, day_entries, day_full, parse_day
-from rag.app.render import entry_json, hit_json, summary_json
+from rag.app.render import summary_json
 from rag.ask.answer import answer_question
 from rag.ask.llm import LLMError
 from rag.ask.prepare import QuestionError, check_question
-from rag.ask.retrieve import listing, search_index
+from rag.ask.retrieve import listing
 from rag.config import MAX_QUESTION_CHARS, Settings, secret
 from rag.digest import tag_key
 from rag.index.reader import Index, IndexView
@@ -196,10 +197,10 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
             v = index.fresh_view()
             filters = Filters(days=tuple(_day_range(d, v) for d in days or ()),
                               tags=tuple(_tag(t, v) for t in tags or ()))
-        found = search_index(index, check_question(question), k, filters)
+        found = search_result(question, k, filters, index=index)
         used = found.understanding.filters
         return SearchOut(
-            hits=[hit_json(h) for h in found.hits[:k]],
+            hits=[hit.to_dict() for hit in found.hits[:k]],
             filters=FiltersOut(days=[[lo.isoformat(), hi.isoformat()] for lo, hi in used.days], tags=list(used.tags)),
         )
 
@@ -218,7 +219,7 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         result = answer_question(index, settings, check_question(question), turns or None)
         return AnswerOut(
             text=result.text, abstained=result.abstained, notice=result.notice,
-            citations=[CitationOut(n=c.n, snippet=c.snippet, entry=entry_json(c.entry)) for c in result.citations],
+            citations=[CitationOut(n=c.n, snippet=c.snippet, entry=c.entry.to_dict()) for c in result.citations],
         )
 
     @server.tool(annotations=READ_ONLY)
@@ -267,7 +268,7 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
             close = close or difflib.get_close_matches(id, list(v.entries), n=3)
             hint = f"; close ones: {', '.join(close)}" if close else "; search or list_entries give ids"
             raise ArgumentError(f"no entry has the id {id!r}{hint}")
-        return EntryOut(**entry_json(entry))
+        return EntryOut(**entry.to_dict())
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
