@@ -43,12 +43,12 @@ if TYPE_CHECKING:
     from rag.app.brief import DayError, day_brief
     from rag.ask.prepare import QuestionError
     from rag.ask.question import Understanding
-    from rag.retriever import DigestRetriever, as_retriever
     from rag.config import Settings
     from rag.digest import ParseError
     from rag.index.locks import IndexLockedError
     from rag.index.reader import Index, get_index
     from rag.model import Answer, Citation, Entry, Filters, Hit, ReindexReport
+    from rag.retriever import DigestRetriever, as_retriever
 
 
 def __getattr__(name: str) -> Any:

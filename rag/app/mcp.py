@@ -28,17 +28,16 @@ from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from rag.api import search_result
-from rag.app.brief import DayError, day_entries, day_full, parse_day
+from rag.app.brief import day_entries, day_full
 from rag.app.render import summary_json
 from rag.ask.answer import answer_question
+from rag.ask.filters import DayError, FilterError, user_filters
 from rag.ask.llm import LLMError
 from rag.ask.prepare import QuestionError, check_question
 from rag.ask.retrieve import listing
 from rag.config import MAX_QUESTION_CHARS, Settings, secret
-from rag.digest import tag_key
-from rag.index.reader import Index, IndexView
+from rag.index.reader import Index
 from rag.index.store import StoreUnavailableError
-from rag.model import Filters
 
 MAX_K = 100
 MAX_LIMIT = 200
@@ -149,27 +148,9 @@ def _tool_errors(fn: Callable) -> Callable:
     def run(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (ArgumentError, DayError, QuestionError, LLMError, StoreUnavailableError) as err:
+        except (ArgumentError, DayError, FilterError, QuestionError, LLMError, StoreUnavailableError) as err:
             raise ToolError(str(err)) from err
     return run
-
-
-def _day_range(text: str, view: IndexView) -> tuple:
-    lo, sep, hi = text.partition("/")
-    first = parse_day(lo, view.days)
-    last = parse_day(hi, view.days) if sep else first
-    if last < first:
-        raise DayError(f"the range {text!r} ends before it starts")
-    return first, last
-
-
-def _tag(text: str, view: IndexView) -> str:
-    tag = tag_key(text.strip().lstrip("#"))
-    if tag not in view.tags:
-        close = difflib.get_close_matches(tag, list(view.tags), n=3)
-        hint = f"; close ones: {', '.join(close)}" if close else ""
-        raise ArgumentError(f"the digest has no tag {text!r}{hint} (list_tags lists them all)")
-    return tag
 
 
 # ---- the server ---------------------------------------------------------------------------
@@ -193,10 +174,8 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         best first. Each hit carries the entry's title, day, tags, both commentaries, abstract and
         score. `days`/`tags` limit the search; without them, dates and tags named in the question do."""
         filters = None
-        if days or tags:  # search_index refreshes the index itself; only filters need a view first
-            v = index.fresh_view()
-            filters = Filters(days=tuple(_day_range(d, v) for d in days or ()),
-                              tags=tuple(_tag(t, v) for t in tags or ()))
+        if days or tags:  # search refreshes the index itself; only filters need a view first
+            filters = user_filters(index.fresh_view(), days=days or (), tags=tags or ())
         found = search_result(question, k, filters, index=index)
         used = found.understanding.filters
         return SearchOut(
@@ -237,17 +216,10 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         v = index.fresh_view()
         if day and (date_from or date_to):
             raise ArgumentError("give either day or date_from/date_to, not both")
-        days: tuple = ()
-        if day:
-            one, _ = day_entries(v, day)  # a day the digest lacks names the nearest it has
-            days = ((one, one),)
-        elif date_from or date_to:
-            lo = parse_day(date_from, v.days) if date_from else v.days[0] if v.days else None
-            hi = parse_day(date_to, v.days) if date_to else v.days[-1] if v.days else None
-            if lo and hi and hi < lo:
-                raise DayError(f"date_to {hi.isoformat()} is before date_from {lo.isoformat()}")
-            days = ((lo, hi),) if lo and hi else ()
-        hits = listing(v, Filters(days=days, tags=(_tag(tag, v),) if tag else ()))
+        # A day the digest lacks names the nearest it has.
+        days = [day_entries(v, day)[0]] if day else []
+        filters = user_filters(v, days=days, date_from=date_from, date_to=date_to, tags=[tag] if tag else [])
+        hits = listing(v, filters)
         if offset and offset >= len(hits):
             raise ArgumentError(f"offset {offset} is past the end: {len(hits)} entries match")
         page = hits[offset: offset + limit]

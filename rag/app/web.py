@@ -26,6 +26,7 @@ from rag.app.labels import LABELS, browser_lang, label
 from rag.app.reindexing import USER_ERRORS, Busy, Reindexer
 from rag.app.render import answer_markdown, conversation_markdown
 from rag.ask.answer import answer_question, answer_stream
+from rag.ask.filters import user_filters
 from rag.ask.prepare import QuestionError
 from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.index.reader import Index
@@ -154,7 +155,7 @@ def ui_filters(start: object, end: object, tags: list[str] | None, days: list[da
         lo = lo or (days[0] if days else date.min)
         hi = hi or (days[-1] if days else date.max)
         ranges = ((min(lo, hi), max(lo, hi)),)
-    f = Filters(days=ranges, tags=tuple(tags or ()))
+    f = user_filters(days=ranges, tags=tags or ())
     return f if f else None
 
 
