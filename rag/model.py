@@ -141,12 +141,3 @@ class ReindexReport:
     def to_dict(self) -> dict:
         """JSON-ready report."""
         return asdict(self)
-
-    def summary(self) -> str:
-        """One line for people."""
-        head = self.message + " " if self.message else ""
-        return (
-            f"{head}added {self.added}, changed {self.changed}, removed {self.removed}, "
-            f"unchanged {self.unchanged}, skipped {self.skipped}; embedded {self.embedded_chunks} "
-            f"chunks in {self.seconds:.1f}s"
-        )

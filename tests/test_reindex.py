@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.app.reindexing import report_line
 from rag.ask.retrieve import hybrid, search_index, understand_question
 from rag.config import Settings, load_settings
 from rag.index.lexical import lexical_path
@@ -199,7 +200,7 @@ def test_second_run_with_nothing_changed_embeds_nothing_and_says_so(built):
     report = reindex(settings)
     assert (report.added, report.changed, report.removed, report.unchanged) == (0, 0, 0, 5)
     assert report.embedded_chunks == 0
-    assert "Nothing changed" in report.message and "Nothing changed" in report.summary()
+    assert "Nothing changed" in report.message and "Nothing changed" in report_line(report)
     assert state(settings) == before
 
 

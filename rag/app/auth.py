@@ -92,7 +92,9 @@ def login(settings: Settings) -> Callable[[str, str], bool] | None:
         if stored is not None:  # a user of the auth file logs in with their own password only
             return matches
         # The token is shared, so it names nobody: under an admin's name every holder would be one.
-        return bool(token) and user not in settings.admins and hmac.compare_digest(password.encode(), token.encode())
+        if not token or user in settings.admins:
+            return False
+        return hmac.compare_digest(password.encode(), token.encode())
 
     return check
 

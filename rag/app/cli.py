@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from rag.config import Settings, load_settings
-from rag.progress import run_reindex
 
 
 # Exceptions that mean "the user asked for something impossible": one sentence, no traceback.
@@ -60,15 +59,15 @@ def main() -> None:
 @friendly
 def reindex_cmd(data: str | None, index: str | None, as_json: bool) -> None:
     """Index new and changed day files; remove entries of deleted ones."""
+    from rag.app.reindexing import report_text, run_reindex
+
     settings = _settings(data, index)
     report = run_reindex(settings)
     if as_json:
         d = report.to_dict()
         _emit({k: d[k] for k in ("added", "changed", "removed", "unchanged", "skipped", "errors", "seconds")})
     else:
-        for err in report.errors:
-            click.echo(f"skipped: {err}", err=True)
-        click.echo(report.summary())
+        click.echo(report_text(report))
 
 
 @main.command("ask")
@@ -178,7 +177,7 @@ def watch_cmd(data: str | None, index: str | None, settle: float | None) -> None
 
 @main.command("eval")
 @click.option("--questions", "questions_file", required=True, type=click.Path(),
-              help="JSON Lines question file (see DESIGN.md section 5).")
+              help="JSON Lines question file, one question a line (README \"Evaluation and benchmarks\").")
 @click.option("--data", type=click.Path(), help="Folder of day files (default: RAG_DATA_DIR or seeds/).")
 @click.option("--index", type=click.Path(), help="Index folder (default: RAG_INDEX_DIR or .rag/).")
 @click.option("-k", type=click.IntRange(1, 100), default=10, show_default=True,
@@ -187,6 +186,7 @@ def watch_cmd(data: str | None, index: str | None, settle: float | None) -> None
 @friendly
 def eval_cmd(questions_file: str, data: str | None, index: str | None, k: int, as_json: bool) -> None:
     """Score retrieval, abstention, citations and latency on a question file, beside two baselines."""
+    from rag.app.reindexing import run_reindex
     from rag.eval.evaluate import evaluate, format_table, load_questions
 
     questions = load_questions(Path(questions_file))  # a bad file fails before any indexing

@@ -25,7 +25,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp_types import ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field
 
 from rag.api import search_result
 from rag.app.brief import day_entries, day_full
@@ -162,10 +162,19 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         # The SDK's bearer check is OAuth-shaped and wants an issuer URL; a static token has
         # none, and with no resource_server_url the issuer is never advertised or fetched.
         auth = {"token_verifier": StaticToken(token),
-                "auth": AuthSettings(issuer_url="http://127.0.0.1", resource_server_url=None)}
+                "auth": AuthSettings(issuer_url=AnyHttpUrl("http://127.0.0.1"), resource_server_url=None)}
     server = MCPServer(
         "digest-rag", version=version("digest-rag"), instructions=INSTRUCTIONS, log_level="WARNING", **auth,
     )
+    _add_search(server, index)
+    _add_answer(server, index, settings)
+    _add_entry_tools(server, index)
+    _add_day_resource(server, index)
+    return server
+
+
+def _add_search(server: MCPServer, index: Index) -> None:
+    """The `search` tool: the hybrid search, with the filters it applied."""
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
@@ -179,9 +188,13 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         found = search_result(question, k, filters, index=index)
         used = found.understanding.filters
         return SearchOut(
-            hits=[hit.to_dict() for hit in found.hits[:k]],
+            hits=[HitOut(**hit.to_dict()) for hit in found.hits[:k]],
             filters=FiltersOut(days=[[lo.isoformat(), hi.isoformat()] for lo, hi in used.days], tags=list(used.tags)),
         )
+
+
+def _add_answer(server: MCPServer, index: Index, settings: Settings) -> None:
+    """The `answer` tool: a cited answer, following the conversation it is given."""
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
@@ -198,8 +211,12 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         result = answer_question(index, settings, check_question(question), turns or None)
         return AnswerOut(
             text=result.text, abstained=result.abstained, notice=result.notice,
-            citations=[CitationOut(n=c.n, snippet=c.snippet, entry=c.entry.to_dict()) for c in result.citations],
+            citations=[CitationOut(n=c.n, snippet=c.snippet, entry=EntryOut(**c.entry.to_dict())) for c in result.citations],
         )
+
+
+def _add_entry_tools(server: MCPServer, index: Index) -> None:
+    """The tools that read entries as they are: `list_entries`, `get_entry`, `list_tags`."""
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
@@ -225,7 +242,7 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         page = hits[offset: offset + limit]
         after = offset + len(page)
         return PageOut(total=len(hits), offset=offset, limit=limit, next_offset=after if after < len(hits) else None,
-                       entries=[summary_json(h.entry) for h in page])
+                       entries=[SummaryOut(**summary_json(h.entry)) for h in page])
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
@@ -249,6 +266,10 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         counts = index.fresh_view().tags
         return TagsOut(tags=[TagOut(tag=t, count=n) for t, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))])
 
+
+def _add_day_resource(server: MCPServer, index: Index) -> None:
+    """The resource `digest://day/YYYY-MM-DD`: a day's entries in Markdown."""
+
     @server.resource("digest://day/{day}", name="digest-day", mime_type="text/markdown",
                      description="A digest day's entries in Markdown (title, authors, tags, commentary, abstract).")
     def day_resource(day: str) -> str:
@@ -259,7 +280,6 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         except StoreUnavailableError as err:
             raise ResourceError(str(err)) from err
 
-    return server
 
 
 class StaticToken:

@@ -23,7 +23,7 @@ from rag.app.auth import is_admin
 from rag.app.brief import day_brief
 from rag.app.cards import CSS, filter_chips, sources_html
 from rag.app.labels import LABELS, browser_lang, label
-from rag.app.reindexing import USER_ERRORS, Busy, Reindexer
+from rag.app.reindexing import USER_ERRORS, Busy, Reindexer, report_text
 from rag.app.render import answer_markdown, conversation_markdown
 from rag.ask.answer import answer_question, answer_stream
 from rag.ask.filters import user_filters
@@ -31,7 +31,7 @@ from rag.ask.prepare import QuestionError
 from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.index.reader import Index
 from rag.index.store import StoreUnavailableError
-from rag.model import Answer, Filters, ReindexReport
+from rag.model import Answer, Filters
 
 EXAMPLES = [
     "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?",
@@ -127,15 +127,6 @@ def phase_text(phase: str, done: int, total: int, lang: str) -> str:
     """A reindex phase as people read it: "embedding new and changed entries (120/11488)"."""
     text = label(f"phase_{phase}", lang) if f"phase_{phase}" in LABELS["en"] else phase
     return f"{text} ({done}/{total})" if phase == "embed" and total else text
-
-
-def report_text(report: ReindexReport, lang: str) -> str:
-    """A reindex report in the page's language, one line, then each skipped file."""
-    head = f"{report.message} " if report.message else ""
-    line = head + label("report", lang, added=report.added, changed=report.changed, removed=report.removed,
-                        unchanged=report.unchanged, skipped=report.skipped, embedded=report.embedded_chunks,
-                        seconds=report.seconds)
-    return "\n".join([line, *(label("skipped_file", lang, error=e) for e in report.errors)])
 
 
 def to_date(value: object) -> date | None:

@@ -34,7 +34,7 @@ LANGUAGE_RULE = {
 }
 
 
-# What the answer should look like, by the question's shape (rag.ask.answer.Prepared.shape).
+# What the answer should look like, by the question's shape (rag.ask.prepare.Prepared.shape).
 SHAPE_RULE = {
     "many": "The question asks for every paper on its topic: list each source on that topic, most relevant first, "
             "one line each with its [n] and why it belongs. ",

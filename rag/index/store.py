@@ -36,7 +36,7 @@ from rag.index.manifest import ManifestError
 from rag.index.vectors import FILES as VECTOR_FILES
 from rag.model import Filters
 
-if TYPE_CHECKING:  # chromadb and langchain_chroma take ~1.3 s to import; a no-op reindex needs neither
+if TYPE_CHECKING:  # chromadb and langchain_chroma are slow to import; a no-op reindex needs neither
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from langchain_chroma import Chroma
