@@ -19,8 +19,14 @@ class Bar:
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None:
-            self._bar = tqdm(total=total, desc=self.desc, unit=self.unit, file=sys.stderr,
-                             leave=self.leave, disable=total == 0)
+            self._bar = tqdm(
+                total=total,
+                desc=self.desc,
+                unit=self.unit,
+                file=sys.stderr,
+                leave=self.leave,
+                disable=total == 0,
+            )
         self._bar.n = done
         self._bar.refresh()
 
@@ -34,4 +40,3 @@ class Bar:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

@@ -41,7 +41,11 @@ class DigestRetriever(BaseRetriever):
     filters: Filters | None = None
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any,
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        **kwargs: Any,
     ) -> list[Document]:
         k = int(kwargs.get("k", self.k))
         if not 1 <= k <= 100:
@@ -50,6 +54,8 @@ class DigestRetriever(BaseRetriever):
         return [hit_document(hit) for hit in hits]
 
 
-def as_retriever(k: int = 10, filters: Filters | None = None, settings: Settings | None = None) -> DigestRetriever:
+def as_retriever(
+    k: int = 10, filters: Filters | None = None, settings: Settings | None = None
+) -> DigestRetriever:
     """A LangChain `BaseRetriever` over the digest's hybrid search."""
     return DigestRetriever(settings=settings or load_settings(), k=k, filters=filters)
