@@ -366,22 +366,32 @@ def test_second_reindex_refuses_while_the_lock_is_held(built):
 def test_second_reindex_waits_for_the_lock_when_asked(built):
     settings, _ = built
     held, release = threading.Event(), threading.Event()
+    order: list[str] = []
+    reports: list = []
 
     def hold() -> None:
         with reindex_lock(settings.index_dir):
             held.set()
-            release.wait(10)
+            release.wait(60)
+            order.append("released")
 
-    holder = threading.Thread(target=hold)
+    def second() -> None:
+        reports.append(reindex(settings, lock_wait_s=60))
+        order.append("reindexed")
+
+    holder, waiter = threading.Thread(target=hold), threading.Thread(target=second)
     holder.start()
-    held.wait(10)
-    threading.Timer(0.5, release.set).start()
+    assert held.wait(10)
+    waiter.start()
     try:
-        report = reindex(settings, lock_wait_s=30)
+        waiter.join(2)  # a reindex of five unchanged files that ignored the lock would be done
+        assert waiter.is_alive() and order == [], "the second reindex ran while the lock was held"
     finally:
         release.set()
         holder.join()
-    assert report.unchanged == 5
+        waiter.join(60)
+    assert order == ["released", "reindexed"]
+    assert reports[0].unchanged == 5
 
 
 def test_missing_data_directory_is_a_clear_error(tmp_path):
