@@ -19,6 +19,9 @@ from rag.ask.date_words import Side
 # A bare year counts before (up to three words before) a noun for a paper: "the 2023 ViT paper".
 _PAPER_AFTER = re.compile(rf"(?:\s+[\w\-.]+){{0,3}}?\s+(?:{words.PAPER_NOUNS})\b", re.I)
 
+# Words that open an expression: "since May", "from May to July", "between 2023 and 2024".
+_OPENERS = {*words.OPEN_BEFORE, "from", "between"}
+
 
 class Reader(AnchorReader):
     """Expressions at a token: spans, lists, open ends, and the checks that bare anchors are
@@ -26,11 +29,7 @@ class Reader(AnchorReader):
 
     def expression(self, i: int) -> list[Point]:
         """A point, a span or a list of points at token i, and the words that open it."""
-        opener = (
-            self.word(i)
-            if self.word(i) in words.OPEN_BEFORE or self.word(i) in ("from", "between")
-            else None
-        )
+        opener = self.word(i) if self.word(i) in _OPENERS else None
         j = self.skip(i + (opener is not None))
         left, right = self.point(j), None
         if left is None:  # "16–21 May", "2023~2024년": the first end takes the second's unit
