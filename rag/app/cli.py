@@ -7,10 +7,12 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from rag.config import Settings, load_settings
+if TYPE_CHECKING:
+    from rag.config import Settings
 
 
 # Exceptions that mean "the user asked for something impossible": one sentence, no traceback.
@@ -39,8 +41,12 @@ def friendly(fn: Callable) -> Callable:
     return run
 
 
-def _settings(data: str | None = None, index: str | None = None) -> Settings:
-    return load_settings(data_dir=data, index_dir=index)
+def _settings(data: str | None = None, index: str | None = None, **overrides: object) -> Settings:
+    """A command's settings: its flags over the environment. Imported here, not at the top:
+    reading the settings costs pydantic's start-up, which `rag --help` need not pay."""
+    from rag.config import load_settings
+
+    return load_settings(data_dir=data, index_dir=index, **overrides)
 
 
 def _emit(obj: object) -> None:
@@ -126,7 +132,7 @@ def serve_cmd(host: str | None, port: int | None, watch: bool, insecure_no_auth:
     """Start the web app (same as `python app.py`)."""
     from rag.app.serve import serve
 
-    serve(load_settings(host=host, port=port), watch=watch, insecure_no_auth=insecure_no_auth)
+    serve(_settings(host=host, port=port), watch=watch, insecure_no_auth=insecure_no_auth)
 
 
 @main.command("passwd")
@@ -162,7 +168,7 @@ def watch_cmd(data: str | None, index: str | None, settle: float | None) -> None
     handler.addFilter(lambda record: record.levelno >= logging.WARNING or record.name == "rag.app.watch")
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     logging.getLogger("rag.app.watch").setLevel(logging.INFO)
-    watcher = Watcher(load_settings(data_dir=data, index_dir=index, watch_settle_s=settle))
+    watcher = Watcher(_settings(data, index, watch_settle_s=settle))
 
     def on_term(signum: int, frame: object) -> None:
         watcher.request_stop()  # after the reindex in progress, if any
