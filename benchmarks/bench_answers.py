@@ -21,7 +21,7 @@ import click
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
-from rag.app.cli import run_reindex  # noqa: E402
+from rag.app.reindexing import run_reindex  # noqa: E402
 from rag.config import load_settings  # noqa: E402
 from rag.eval.evaluate import QuestionResult, citation_recall, evaluate, load_questions, mean, rounded  # noqa: E402
 

@@ -23,7 +23,7 @@ import click
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a plain script from anywhere
 
-from rag.app.cli import run_reindex  # noqa: E402
+from rag.app.reindexing import run_reindex  # noqa: E402
 from rag.config import Settings, load_settings  # noqa: E402
 from rag.eval.evaluate import BASELINE_DIR, evaluate, format_table, load_questions, percentile, rounded  # noqa: E402
 

@@ -2,7 +2,7 @@
 
     uv run python benchmarks/calibrate_abstention.py --questions FILE [--questions FILE ...] [--index DIR]
 
-For every question of the files (DESIGN section 5: gold [] marks the unanswerable ones) it
+For every question of the files (`rag eval`'s format: gold [] marks the unanswerable ones) it
 runs the search the answer runs and scores the top hit as `rag.ask.answer` does (evidence =
 similarity + rare-word coverage, plus the MIN_DENSE floor). It prints both groups' lowest and
 highest scores, the margin between them (negative: they overlap, and by how much), the share

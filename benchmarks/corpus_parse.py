@@ -1,4 +1,4 @@
-"""A small stand-alone day-file parser for the eval-set scripts (DESIGN.md section 1).
+"""A small stand-alone day-file parser for the eval-set scripts (README "Day file format").
 
 Deliberately independent of rag/ so the frozen sets are derived blind to the code under test.
 """

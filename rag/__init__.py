@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 _HOMES = {
     "answer": "rag.api", "answer_stream": "rag.api", "search": "rag.api", "understand": "rag.api",
     "reindex": "rag.api", "get_index": "rag.index.reader", "Index": "rag.index.reader",
-    "as_retriever": "rag.ask.retriever", "DigestRetriever": "rag.ask.retriever",
+    "as_retriever": "rag.retriever", "DigestRetriever": "rag.retriever",
     "Answer": "rag.model", "Citation": "rag.model", "Entry": "rag.model", "Filters": "rag.model",
     "Hit": "rag.model", "ReindexReport": "rag.model", "Understanding": "rag.ask.question",
     "QuestionError": "rag.ask.prepare", "ParseError": "rag.digest", "IndexLockedError": "rag.index.locks",
@@ -43,12 +43,12 @@ if TYPE_CHECKING:
     from rag.app.brief import DayError, day_brief
     from rag.ask.prepare import QuestionError
     from rag.ask.question import Understanding
-    from rag.ask.retriever import DigestRetriever, as_retriever
     from rag.config import Settings
     from rag.digest import ParseError
     from rag.index.locks import IndexLockedError
     from rag.index.reader import Index, get_index
     from rag.model import Answer, Citation, Entry, Filters, Hit, ReindexReport
+    from rag.retriever import DigestRetriever, as_retriever
 
 
 def __getattr__(name: str) -> Any:

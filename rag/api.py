@@ -12,7 +12,7 @@ from rag.ask.answer import answer_stream as _answer_stream
 from rag.ask.conversation import History
 from rag.ask.prepare import QuestionError, check_question
 from rag.ask.question import Understanding
-from rag.ask.retrieve import search_index, understand_question
+from rag.ask.retrieve import Retrieved, search_index, understand_question
 from rag.ask.topics import topic_members
 from rag.config import Settings, load_settings
 from rag.index.bridge import Pair
@@ -25,9 +25,30 @@ def _index(settings: Settings | None) -> Index:
     return get_index(settings or load_settings())
 
 
-def search(question: str, k: int = 10, filters: Filters | None = None, settings: Settings | None = None) -> list[Hit]:
-    """The k entries that best answer a question, best first."""
-    return search_index(_index(settings), check_question(question), k, filters).hits[:k]
+def search(
+    question: str,
+    k: int = 10,
+    filters: Filters | None = None,
+    settings: Settings | None = None,
+    *,
+    index: Index | None = None,
+) -> list[Hit]:
+    """The k entries that best answer a question, best first: what `rag search`, the MCP `search`
+    tool and the LangChain retriever all return."""
+    return search_result(question, k, filters, settings, index=index).hits[:k]
+
+
+def search_result(
+    question: str,
+    k: int = 10,
+    filters: Filters | None = None,
+    settings: Settings | None = None,
+    *,
+    index: Index | None = None,
+) -> Retrieved:
+    """`search` with what it understood of the question (the filters it applied), for a caller
+    that shows them; `index` is an index the caller already holds (else the settings' one)."""
+    return search_index(index or _index(settings), check_question(question), k, filters)
 
 
 def understand(question: str, settings: Settings | None = None) -> Understanding:
@@ -38,8 +59,12 @@ def understand(question: str, settings: Settings | None = None) -> Understanding
 
 
 def answer(
-    question: str, history: History | None = None, filters: Filters | None = None,
-    settings: Settings | None = None, lang: str | None = None, order: str = "date",
+    question: str,
+    history: History | None = None,
+    filters: Filters | None = None,
+    settings: Settings | None = None,
+    lang: str | None = None,
+    order: str = "date",
 ) -> Answer:
     """Answer a question from the digest, with [n] citations pointing at entries.
 
@@ -47,16 +72,24 @@ def answer(
     `order` sorts a list of entries: "date" (newest first, the default) or "relevance".
     """
     settings = settings or load_settings()
-    return answer_question(get_index(settings), settings, question, history, filters, lang=lang, order=order)
+    return answer_question(
+        get_index(settings), settings, question, history, filters, lang=lang, order=order
+    )
 
 
 def answer_stream(
-    question: str, history: History | None = None, filters: Filters | None = None,
-    settings: Settings | None = None, lang: str | None = None, order: str = "date",
+    question: str,
+    history: History | None = None,
+    filters: Filters | None = None,
+    settings: Settings | None = None,
+    lang: str | None = None,
+    order: str = "date",
 ) -> Iterator[str | Answer]:
     """Yield the answer's text as it is written, then the final Answer."""
     settings = settings or load_settings()
-    return _answer_stream(get_index(settings), settings, question, history, filters, lang=lang, order=order)
+    return _answer_stream(
+        get_index(settings), settings, question, history, filters, lang=lang, order=order
+    )
 
 
 def terms(word: str, settings: Settings | None = None) -> list[Pair]:
@@ -66,7 +99,9 @@ def terms(word: str, settings: Settings | None = None) -> list[Pair]:
     return _index(settings).fresh_view().bridge.terms(word.strip())
 
 
-def members(question: str, filters: Filters | None = None, settings: Settings | None = None) -> list[Entry]:
+def members(
+    question: str, filters: Filters | None = None, settings: Settings | None = None
+) -> list[Entry]:
     """The entries (under the filters) that a question's topic or author admits, as answers
     decide them: every entry by the authors it names, else every entry about its topic
     (`rag.ask.topics`). Follows use it to match a new day's entries."""
@@ -74,7 +109,8 @@ def members(question: str, filters: Filters | None = None, settings: Settings | 
 
 
 def reindex(
-    data_dir: str | Path | None = None, settings: Settings | None = None,
+    data_dir: str | Path | None = None,
+    settings: Settings | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ReindexReport:
     """Index new and changed day files, drop removed ones; returns what changed."""

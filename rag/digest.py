@@ -1,4 +1,4 @@
-"""Day files -> Entry: the parser for the digest's plain-text day format (DESIGN section 1).
+"""Day files -> Entry: the parser for the digest's plain-text day format (README "Day file format").
 
 A day file looks like::
 

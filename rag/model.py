@@ -41,6 +41,21 @@ class Entry:
         """The tags as written in the digest (the normalized ones when that is unknown)."""
         return self.tag_labels or self.tags
 
+    def to_dict(self) -> dict:
+        """Everything the digest says about the entry, JSON-ready (the day as ISO text): the one
+        entry shape of `rag search --json`, the MCP tools and the retriever's metadata."""
+        return {
+            "id": self.id,
+            "day": self.day.isoformat(),
+            "title": self.title,
+            "authors": list(self.authors),
+            "tags": list(self.tags),
+            "comment_ko": self.comment_ko,
+            "comment_en": self.comment_en,
+            "abstract": self.abstract,
+            "links": list(self.links),
+        }
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -66,6 +81,10 @@ class Hit:
     dense: float = 0.0          # best cosine similarity among its chunks
     lexical: float = 0.0        # its BM25 score (all fields)
     coverage: float = 0.0       # share of the question's rare words the entry contains
+
+    def to_dict(self) -> dict:
+        """The entry's `to_dict` and the fused score."""
+        return {**self.entry.to_dict(), "score": round(self.score, 6)}
 
 
 @dataclass(frozen=True)
@@ -122,12 +141,3 @@ class ReindexReport:
     def to_dict(self) -> dict:
         """JSON-ready report."""
         return asdict(self)
-
-    def summary(self) -> str:
-        """One line for people."""
-        head = self.message + " " if self.message else ""
-        return (
-            f"{head}added {self.added}, changed {self.changed}, removed {self.removed}, "
-            f"unchanged {self.unchanged}, skipped {self.skipped}; embedded {self.embedded_chunks} "
-            f"chunks in {self.seconds:.1f}s"
-        )

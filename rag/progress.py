@@ -1,15 +1,12 @@
 """Progress bars on stderr for long work: reindexing (CLI, `rag serve`, `rag eval`) and the
-evaluation's own loops. stdout stays free for `--json` output."""
+evaluation's own loops. stdout stays free for `--json` output. It knows nothing of what it
+counts, so any layer may use it."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from tqdm import tqdm
-
-from rag.config import Settings
-from rag.model import ReindexReport
 
 
 class Bar:
@@ -22,8 +19,14 @@ class Bar:
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None:
-            self._bar = tqdm(total=total, desc=self.desc, unit=self.unit, file=sys.stderr,
-                             leave=self.leave, disable=total == 0)
+            self._bar = tqdm(
+                total=total,
+                desc=self.desc,
+                unit=self.unit,
+                file=sys.stderr,
+                leave=self.leave,
+                disable=total == 0,
+            )
         self._bar.n = done
         self._bar.refresh()
 
@@ -37,11 +40,3 @@ class Bar:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def run_reindex(settings: Settings, data_dir: Path | None = None) -> ReindexReport:
-    """Reindex with a progress bar on stderr (shared by `reindex`, `eval` and `serve`)."""
-    from rag.index.reindex import reindex
-
-    with Bar("Embedding") as bar:
-        return reindex(settings, data_dir, on_progress=bar, lock_wait_s=0)

@@ -70,13 +70,14 @@ def test_reindex_reports_a_removed_day_file(tmp_path):
 # --- search and ask ------------------------------------------------------------------------
 
 
-def test_search_json_lists_k_hits_with_id_title_day_score_tags(seed_settings):
+def test_search_json_lists_k_hits_each_the_whole_entry_and_its_score(seed_settings):
     result = invoke("search", EN_QUESTION, "-k", "5", "--index", str(seed_settings.index_dir), "--json")
     assert result.exit_code == 0, result.output
     hits = one_json(result.stdout)
     assert isinstance(hits, list) and len(hits) == 5
     for hit in hits:
-        assert set(hit) == {"id", "title", "day", "score", "tags"}
+        assert set(hit) == {"id", "day", "title", "authors", "tags", "comment_ko", "comment_en", "abstract",
+                            "links", "score"}  # as the MCP search tool gives it
         assert isinstance(hit["score"], float) and isinstance(hit["tags"], list)
     assert hits[0]["title"].startswith("Token-Shuffle")
     assert hits[0]["day"] == "2025-04-25"

@@ -279,7 +279,7 @@ QUESTIONS = [
 @pytest.fixture(scope="module")
 def seed_index(tmp_path_factory):
     """The 33 seed entries indexed once for the module, in a tmp index dir."""
-    from rag.app.cli import run_reindex
+    from rag.app.reindexing import run_reindex
 
     index_dir = tmp_path_factory.mktemp("index")
     with pytest.MonkeyPatch.context() as mp:

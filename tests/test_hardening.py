@@ -101,8 +101,8 @@ def test_arbitrary_text_gives_entries_with_unique_ids_or_a_parse_error_with_file
         assert_well_formed(entries, line_count(text))
 
 
-# A valid day built from parts, so what must come out is known. The format's rules (DESIGN
-# section 1), restated here rather than borrowed from the parser: an authors line is in
+# A valid day built from parts, so what must come out is known. The format's rules (README
+# "Day file format"), restated here rather than borrowed from the parser: an authors line is in
 # parentheses and has no Hangul; a tags line is only #tags. Neither can be a title or body line.
 HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff]")
 

@@ -3,6 +3,7 @@ rebuilt, never trusted, when they are missing, damaged or from another tokenizer
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 
@@ -51,11 +52,25 @@ def test_a_lost_lexical_index_is_made_again_by_a_reindex_with_nothing_to_embed(s
     assert lexical_path(settings.index_dir, manifest.hashes()).is_dir()
 
 
+def _token_rows(settings) -> list[tuple[int, dict]]:
+    db = sqlite3.connect(settings.index_dir / tokens.TOKENS_NAME)
+    try:
+        return [(version, json.loads(fields)) for version, fields in db.execute("SELECT version, fields FROM tokens")]
+    finally:
+        db.close()
+
+
 def test_tokens_of_another_tokenizer_version_are_not_used(seed_index_copy):
     settings = seed_settings_for(seed_index_copy())
     db = sqlite3.connect(settings.index_dir / tokens.TOKENS_NAME)
     with db:
         db.execute("UPDATE tokens SET fields = '{\"title\": [\"x\"], \"abstract\": [], \"comment\": []}', version = 0")
     db.close()
+    stale = _token_rows(settings)
+    assert stale and all(version == 0 and fields["title"] == ["x"] for version, fields in stale)
     shutil.rmtree(settings.index_dir / LEXICAL_DIR)
-    assert _first_title(settings).startswith("Token-Shuffle")  # tokenized again, not read as ["x"]
+    assert _first_title(settings).startswith("Token-Shuffle")
+    # Tokenized again and stored under this version: no row is read as ["x"] any more.
+    fresh = _token_rows(settings)
+    assert len(fresh) == len(stale)
+    assert all(version == tokens.TOKENIZER_VERSION and fields["title"] != ["x"] for version, fields in fresh)

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.app.reindexing import report_line
 from rag.ask.retrieve import hybrid, search_index, understand_question
 from rag.config import Settings, load_settings
 from rag.index.lexical import lexical_path
@@ -199,7 +200,7 @@ def test_second_run_with_nothing_changed_embeds_nothing_and_says_so(built):
     report = reindex(settings)
     assert (report.added, report.changed, report.removed, report.unchanged) == (0, 0, 0, 5)
     assert report.embedded_chunks == 0
-    assert "Nothing changed" in report.message and "Nothing changed" in report.summary()
+    assert "Nothing changed" in report.message and "Nothing changed" in report_line(report)
     assert state(settings) == before
 
 
@@ -365,22 +366,32 @@ def test_second_reindex_refuses_while_the_lock_is_held(built):
 def test_second_reindex_waits_for_the_lock_when_asked(built):
     settings, _ = built
     held, release = threading.Event(), threading.Event()
+    order: list[str] = []
+    reports: list = []
 
     def hold() -> None:
         with reindex_lock(settings.index_dir):
             held.set()
-            release.wait(10)
+            release.wait(60)
+            order.append("released")
 
-    holder = threading.Thread(target=hold)
+    def second() -> None:
+        reports.append(reindex(settings, lock_wait_s=60))
+        order.append("reindexed")
+
+    holder, waiter = threading.Thread(target=hold), threading.Thread(target=second)
     holder.start()
-    held.wait(10)
-    threading.Timer(0.5, release.set).start()
+    assert held.wait(10)
+    waiter.start()
     try:
-        report = reindex(settings, lock_wait_s=30)
+        waiter.join(2)  # a reindex of five unchanged files that ignored the lock would be done
+        assert waiter.is_alive() and order == [], "the second reindex ran while the lock was held"
     finally:
         release.set()
         holder.join()
-    assert report.unchanged == 5
+        waiter.join(60)
+    assert order == ["released", "reindexed"]
+    assert reports[0].unchanged == 5
 
 
 def test_missing_data_directory_is_a_clear_error(tmp_path):

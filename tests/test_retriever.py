@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from click.testing import CliRunner
 from langchain_core.documents import Document
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 import rag
 from rag import DigestRetriever, Filters
+from rag.app.cli import main
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +57,12 @@ def test_a_bad_k_or_an_empty_query_is_a_clear_error(seed_settings):
         retriever.invoke("reward models", k=0)
     with pytest.raises(ValueError, match="empty"):
         retriever.invoke("   ")
+
+
+def test_documents_carry_the_same_entry_fields_as_rag_search_json(seed_settings):
+    question = "reward models for judging reasoning"
+    docs = rag.as_retriever(k=4, settings=seed_settings).invoke(question)
+    printed = CliRunner().invoke(main, ["search", question, "-k", "4", "--index", str(seed_settings.index_dir), "--json"])
+    assert printed.exit_code == 0, printed.output
+    assert [d.metadata for d in docs] == json.loads(printed.stdout)
+    assert [h.to_dict() for h in rag.search(question, k=4, settings=seed_settings)] == json.loads(printed.stdout)

@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.config import Settings
+from rag.config import Settings, secret
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 ALGORITHM = "pbkdf2_sha256"
@@ -79,7 +79,7 @@ def read_users(path: Path) -> dict[str, str]:
 def login(settings: Settings) -> Callable[[str, str], bool] | None:
     """The app's login check (Gradio's `auth`), or None when no login is configured."""
     users = read_users(settings.auth_file) if settings.auth_file else {}
-    token = settings.app_token
+    token = secret(settings.app_token)
     if not users and not token:
         return None
 
@@ -92,7 +92,9 @@ def login(settings: Settings) -> Callable[[str, str], bool] | None:
         if stored is not None:  # a user of the auth file logs in with their own password only
             return matches
         # The token is shared, so it names nobody: under an admin's name every holder would be one.
-        return bool(token) and user not in settings.admins and hmac.compare_digest(password.encode(), token.encode())
+        if not token or user in settings.admins:
+            return False
+        return hmac.compare_digest(password.encode(), token.encode())
 
     return check
 

@@ -8,37 +8,18 @@ not have is an error that names the nearest days it has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 from rag.app.labels import label
 from rag.app.render import day_markdown, entry_brief, summary_json
+from rag.ask.filters import NEAREST, DayError, listed, parse_day
 from rag.index.reader import Index, IndexView
 from rag.model import Entry
-
-NEAREST = 3
-
-
-class DayError(ValueError):
-    """A day that is not a date, or one the digest has no entries on."""
-
-
-def _listed(days: Sequence[date]) -> str:
-    return ", ".join(d.isoformat() for d in sorted(days))
 
 
 def nearest_days(days: list[date], target: date, n: int = NEAREST) -> list[date]:
     """The n days of the digest closest to target (earlier first on a tie), in date order."""
     return sorted(sorted(days, key=lambda d: (abs((d - target).days), d))[:n])
-
-
-def parse_day(text: str, days: Sequence[date] = ()) -> date:
-    """An ISO day (YYYY-MM-DD), or a DayError that names the digest's latest days."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        latest = f"; the digest's latest days: {_listed(days[-NEAREST:])}" if days else ""
-        raise DayError(f"{text!r} is not a day (expected YYYY-MM-DD){latest}") from None
 
 
 def _view(view_or_index: Index | IndexView) -> IndexView:
@@ -59,7 +40,7 @@ def day_entries(view: IndexView, day: date | str | None = None) -> tuple[date, l
     entries = view.by_day.get(day)
     if not entries:
         raise DayError(
-            f"the digest has no entries on {day.isoformat()}; nearest days: {_listed(nearest_days(view.days, day))}"
+            f"the digest has no entries on {day.isoformat()}; nearest days: {listed(nearest_days(view.days, day))}"
         )
     return day, entries
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
 import gradio as gr
 import pandas as pd
 
 from rag.app.cards import hits_html
 from rag.app.labels import label
+from rag.ask.filters import user_filters
 from rag.ask.retrieve import listing, similar
 from rag.index.reader import Index
-from rag.model import Entry, Filters, Hit
+from rag.model import Entry, Hit
 
 PAGE = 20
 # A span longer than this many weeks is counted per month: a bar per week would be a smear.
@@ -99,7 +100,7 @@ def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Compo
     def hits_for(value: str | None) -> list[Hit]:
         if not value:
             return []
-        filters = Filters(days=((date.fromisoformat(value),) * 2,)) if kind == "day" else Filters(tags=(value,))
+        filters = user_filters(days=[value]) if kind == "day" else user_filters(tags=[value])
         return listing(index.view(), filters)
 
     def show(value: str | None, request: gr.Request):

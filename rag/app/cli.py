@@ -7,11 +7,12 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from rag.config import Settings, load_settings
-from rag.progress import run_reindex
+if TYPE_CHECKING:
+    from rag.config import Settings
 
 
 # Exceptions that mean "the user asked for something impossible": one sentence, no traceback.
@@ -40,8 +41,12 @@ def friendly(fn: Callable) -> Callable:
     return run
 
 
-def _settings(data: str | None = None, index: str | None = None) -> Settings:
-    return load_settings(data_dir=data, index_dir=index)
+def _settings(data: str | None = None, index: str | None = None, **overrides: object) -> Settings:
+    """A command's settings: its flags over the environment. Imported here, not at the top:
+    reading the settings costs pydantic's start-up, which `rag --help` need not pay."""
+    from rag.config import load_settings
+
+    return load_settings(data_dir=data, index_dir=index, **overrides)
 
 
 def _emit(obj: object) -> None:
@@ -60,15 +65,15 @@ def main() -> None:
 @friendly
 def reindex_cmd(data: str | None, index: str | None, as_json: bool) -> None:
     """Index new and changed day files; remove entries of deleted ones."""
+    from rag.app.reindexing import report_text, run_reindex
+
     settings = _settings(data, index)
     report = run_reindex(settings)
     if as_json:
         d = report.to_dict()
         _emit({k: d[k] for k in ("added", "changed", "removed", "unchanged", "skipped", "errors", "seconds")})
     else:
-        for err in report.errors:
-            click.echo(f"skipped: {err}", err=True)
-        click.echo(report.summary())
+        click.echo(report_text(report))
 
 
 @main.command("ask")
@@ -106,17 +111,11 @@ def ask_cmd(question: str, index: str | None, as_json: bool) -> None:
 @friendly
 def search_cmd(question: str, k: int, index: str | None, as_json: bool) -> None:
     """List the entries that best match a question."""
-    from rag.ask.prepare import check_question
-    from rag.ask.retrieve import search_index
-    from rag.index.reader import get_index
+    from rag.api import search
 
-    hits = search_index(get_index(_settings(index=index)), check_question(question), k).hits[:k]
+    hits = search(question, k, settings=_settings(index=index))
     if as_json:
-        _emit([
-            {"id": h.entry.id, "title": h.entry.title, "day": h.entry.day.isoformat(),
-             "score": round(h.score, 6), "tags": list(h.entry.tags)}
-            for h in hits
-        ])
+        _emit([hit.to_dict() for hit in hits])
         return
     for n, h in enumerate(hits, 1):
         click.echo(f"{n:>2}. {h.entry.day.isoformat()}  {h.entry.title}  {' '.join('#' + t for t in h.entry.labels)}")
@@ -133,7 +132,7 @@ def serve_cmd(host: str | None, port: int | None, watch: bool, insecure_no_auth:
     """Start the web app (same as `python app.py`)."""
     from rag.app.serve import serve
 
-    serve(load_settings(host=host, port=port), watch=watch, insecure_no_auth=insecure_no_auth)
+    serve(_settings(host=host, port=port), watch=watch, insecure_no_auth=insecure_no_auth)
 
 
 @main.command("passwd")
@@ -169,7 +168,7 @@ def watch_cmd(data: str | None, index: str | None, settle: float | None) -> None
     handler.addFilter(lambda record: record.levelno >= logging.WARNING or record.name == "rag.app.watch")
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     logging.getLogger("rag.app.watch").setLevel(logging.INFO)
-    watcher = Watcher(load_settings(data_dir=data, index_dir=index, watch_settle_s=settle))
+    watcher = Watcher(_settings(data, index, watch_settle_s=settle))
 
     def on_term(signum: int, frame: object) -> None:
         watcher.request_stop()  # after the reindex in progress, if any
@@ -184,7 +183,7 @@ def watch_cmd(data: str | None, index: str | None, settle: float | None) -> None
 
 @main.command("eval")
 @click.option("--questions", "questions_file", required=True, type=click.Path(),
-              help="JSON Lines question file (see DESIGN.md section 5).")
+              help="JSON Lines question file, one question a line (README \"Evaluation and benchmarks\").")
 @click.option("--data", type=click.Path(), help="Folder of day files (default: RAG_DATA_DIR or seeds/).")
 @click.option("--index", type=click.Path(), help="Index folder (default: RAG_INDEX_DIR or .rag/).")
 @click.option("-k", type=click.IntRange(1, 100), default=10, show_default=True,
@@ -193,6 +192,7 @@ def watch_cmd(data: str | None, index: str | None, settle: float | None) -> None
 @friendly
 def eval_cmd(questions_file: str, data: str | None, index: str | None, k: int, as_json: bool) -> None:
     """Score retrieval, abstention, citations and latency on a question file, beside two baselines."""
+    from rag.app.reindexing import run_reindex
     from rag.eval.evaluate import evaluate, format_table, load_questions
 
     questions = load_questions(Path(questions_file))  # a bad file fails before any indexing

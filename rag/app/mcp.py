@@ -25,19 +25,19 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp_types import ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field
 
-from rag.app.brief import DayError, day_entries, day_full, parse_day
-from rag.app.render import entry_json, hit_json, summary_json
+from rag.api import search_result
+from rag.app.brief import day_entries, day_full
+from rag.app.render import summary_json
 from rag.ask.answer import answer_question
+from rag.ask.filters import DayError, FilterError, user_filters
 from rag.ask.llm import LLMError
 from rag.ask.prepare import QuestionError, check_question
-from rag.ask.retrieve import listing, search_index
-from rag.config import MAX_QUESTION_CHARS, Settings
-from rag.digest import tag_key
-from rag.index.reader import Index, IndexView
+from rag.ask.retrieve import listing
+from rag.config import MAX_QUESTION_CHARS, Settings, secret
+from rag.index.reader import Index
 from rag.index.store import StoreUnavailableError
-from rag.model import Filters
 
 MAX_K = 100
 MAX_LIMIT = 200
@@ -148,27 +148,9 @@ def _tool_errors(fn: Callable) -> Callable:
     def run(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (ArgumentError, DayError, QuestionError, LLMError, StoreUnavailableError) as err:
+        except (ArgumentError, DayError, FilterError, QuestionError, LLMError, StoreUnavailableError) as err:
             raise ToolError(str(err)) from err
     return run
-
-
-def _day_range(text: str, view: IndexView) -> tuple:
-    lo, sep, hi = text.partition("/")
-    first = parse_day(lo, view.days)
-    last = parse_day(hi, view.days) if sep else first
-    if last < first:
-        raise DayError(f"the range {text!r} ends before it starts")
-    return first, last
-
-
-def _tag(text: str, view: IndexView) -> str:
-    tag = tag_key(text.strip().lstrip("#"))
-    if tag not in view.tags:
-        close = difflib.get_close_matches(tag, list(view.tags), n=3)
-        hint = f"; close ones: {', '.join(close)}" if close else ""
-        raise ArgumentError(f"the digest has no tag {text!r}{hint} (list_tags lists them all)")
-    return tag
 
 
 # ---- the server ---------------------------------------------------------------------------
@@ -180,10 +162,19 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         # The SDK's bearer check is OAuth-shaped and wants an issuer URL; a static token has
         # none, and with no resource_server_url the issuer is never advertised or fetched.
         auth = {"token_verifier": StaticToken(token),
-                "auth": AuthSettings(issuer_url="http://127.0.0.1", resource_server_url=None)}
+                "auth": AuthSettings(issuer_url=AnyHttpUrl("http://127.0.0.1"), resource_server_url=None)}
     server = MCPServer(
         "digest-rag", version=version("digest-rag"), instructions=INSTRUCTIONS, log_level="WARNING", **auth,
     )
+    _add_search(server, index)
+    _add_answer(server, index, settings)
+    _add_entry_tools(server, index)
+    _add_day_resource(server, index)
+    return server
+
+
+def _add_search(server: MCPServer, index: Index) -> None:
+    """The `search` tool: the hybrid search, with the filters it applied."""
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
@@ -192,16 +183,18 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         best first. Each hit carries the entry's title, day, tags, both commentaries, abstract and
         score. `days`/`tags` limit the search; without them, dates and tags named in the question do."""
         filters = None
-        if days or tags:  # search_index refreshes the index itself; only filters need a view first
-            v = index.fresh_view()
-            filters = Filters(days=tuple(_day_range(d, v) for d in days or ()),
-                              tags=tuple(_tag(t, v) for t in tags or ()))
-        found = search_index(index, check_question(question), k, filters)
+        if days or tags:  # search refreshes the index itself; only filters need a view first
+            filters = user_filters(index.fresh_view(), days=days or (), tags=tags or ())
+        found = search_result(question, k, filters, index=index)
         used = found.understanding.filters
         return SearchOut(
-            hits=[hit_json(h) for h in found.hits[:k]],
+            hits=[HitOut(**hit.to_dict()) for hit in found.hits[:k]],
             filters=FiltersOut(days=[[lo.isoformat(), hi.isoformat()] for lo, hi in used.days], tags=list(used.tags)),
         )
+
+
+def _add_answer(server: MCPServer, index: Index, settings: Settings) -> None:
+    """The `answer` tool: a cited answer, following the conversation it is given."""
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
@@ -218,8 +211,12 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         result = answer_question(index, settings, check_question(question), turns or None)
         return AnswerOut(
             text=result.text, abstained=result.abstained, notice=result.notice,
-            citations=[CitationOut(n=c.n, snippet=c.snippet, entry=entry_json(c.entry)) for c in result.citations],
+            citations=[CitationOut(n=c.n, snippet=c.snippet, entry=EntryOut(**c.entry.to_dict())) for c in result.citations],
         )
+
+
+def _add_entry_tools(server: MCPServer, index: Index) -> None:
+    """The tools that read entries as they are: `list_entries`, `get_entry`, `list_tags`."""
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
@@ -236,23 +233,16 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         v = index.fresh_view()
         if day and (date_from or date_to):
             raise ArgumentError("give either day or date_from/date_to, not both")
-        days: tuple = ()
-        if day:
-            one, _ = day_entries(v, day)  # a day the digest lacks names the nearest it has
-            days = ((one, one),)
-        elif date_from or date_to:
-            lo = parse_day(date_from, v.days) if date_from else v.days[0] if v.days else None
-            hi = parse_day(date_to, v.days) if date_to else v.days[-1] if v.days else None
-            if lo and hi and hi < lo:
-                raise DayError(f"date_to {hi.isoformat()} is before date_from {lo.isoformat()}")
-            days = ((lo, hi),) if lo and hi else ()
-        hits = listing(v, Filters(days=days, tags=(_tag(tag, v),) if tag else ()))
+        # A day the digest lacks names the nearest it has.
+        days = [day_entries(v, day)[0]] if day else []
+        filters = user_filters(v, days=days, date_from=date_from, date_to=date_to, tags=[tag] if tag else [])
+        hits = listing(v, filters)
         if offset and offset >= len(hits):
             raise ArgumentError(f"offset {offset} is past the end: {len(hits)} entries match")
         page = hits[offset: offset + limit]
         after = offset + len(page)
         return PageOut(total=len(hits), offset=offset, limit=limit, next_offset=after if after < len(hits) else None,
-                       entries=[summary_json(h.entry) for h in page])
+                       entries=[SummaryOut(**summary_json(h.entry)) for h in page])
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
@@ -267,7 +257,7 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
             close = close or difflib.get_close_matches(id, list(v.entries), n=3)
             hint = f"; close ones: {', '.join(close)}" if close else "; search or list_entries give ids"
             raise ArgumentError(f"no entry has the id {id!r}{hint}")
-        return EntryOut(**entry_json(entry))
+        return EntryOut(**entry.to_dict())
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
@@ -275,6 +265,10 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         """Every tag of the digest with how many entries carry it, most used first."""
         counts = index.fresh_view().tags
         return TagsOut(tags=[TagOut(tag=t, count=n) for t, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))])
+
+
+def _add_day_resource(server: MCPServer, index: Index) -> None:
+    """The resource `digest://day/YYYY-MM-DD`: a day's entries in Markdown."""
 
     @server.resource("digest://day/{day}", name="digest-day", mime_type="text/markdown",
                      description="A digest day's entries in Markdown (title, authors, tags, commentary, abstract).")
@@ -286,7 +280,6 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
         except StoreUnavailableError as err:
             raise ResourceError(str(err)) from err
 
-    return server
 
 
 class StaticToken:
@@ -310,7 +303,7 @@ def serve_http(index: Index, settings: Settings, host: str, port: int) -> None:
     """Serve MCP over streamable HTTP at http://host:port/mcp until interrupted."""
     import uvicorn
 
-    app = build_server(index, settings, settings.mcp_token).streamable_http_app(host=host)
+    app = build_server(index, settings, secret(settings.mcp_token)).streamable_http_app(host=host)
     guard = "bearer token required" if settings.mcp_token else "no authentication"
     shown = f"[{host}]" if ":" in host else host
     print(f"rag mcp: serving http://{shown}:{port}/mcp ({guard})", file=sys.stderr, flush=True)

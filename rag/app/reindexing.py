@@ -8,7 +8,9 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from rag.app.labels import label
 from rag.config import Settings
 from rag.index.locks import IndexLockedError
 from rag.index.reader import Index
@@ -21,6 +23,28 @@ log = logging.getLogger(__name__)
 
 # What a reindex may fail with that the page should say in one sentence.
 USER_ERRORS = (IndexLockedError, FileNotFoundError, NotADirectoryError, StoreUnavailableError)
+
+
+def run_reindex(settings: Settings, data_dir: Path | None = None) -> ReindexReport:
+    """Reindex with a progress bar on stderr, failing at once when another process holds the
+    index (`rag reindex`, `rag eval`)."""
+    with Bar("Embedding") as bar:
+        return reindex(settings, data_dir, on_progress=bar, lock_wait_s=0)
+
+
+def report_line(report: ReindexReport, lang: str = "en") -> str:
+    """What a reindex did, in one line of the given language."""
+    head = f"{report.message} " if report.message else ""
+    counts = {"added": report.added, "changed": report.changed, "removed": report.removed,
+              "unchanged": report.unchanged, "skipped": report.skipped}
+    return head + label("report", lang, **counts, embedded=report.embedded_chunks, seconds=report.seconds)
+
+
+def report_text(report: ReindexReport, lang: str = "en") -> str:
+    """A reindex report as people read it, wherever they read it (the CLI, the Index tab, the
+    logs): its line, then each skipped file."""
+    skipped = [label("skipped_file", lang, error=error) for error in report.errors]
+    return "\n".join([report_line(report, lang), *skipped])
 
 
 class Busy(RuntimeError):
@@ -102,7 +126,7 @@ class Reindexer:
         try:
             with Bar("Embedding") as bar:
                 report = self.run(lock_wait_s=600, echo=bar)
-            log.info("%s", report.summary())
+            log.info("%s", report_line(report))
         except Busy:
             pass
         except USER_ERRORS as err:

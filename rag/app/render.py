@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from rag.model import Citation, Entry, Hit
+from rag.model import Citation, Entry
 from rag.text import MARKER, split_sentences
 
 # Characters that make inline Markdown (emphasis, code, links and images, HTML, strikethrough,
@@ -23,26 +23,6 @@ _INLINE = re.compile(r"([\\`*_\[\]<>~|]|&(?=#?\w+;))")
 _BLOCK_START = re.compile(r"^(\s*\d*)([#>+=-]|(?<=\d)[.)])")
 
 
-def entry_json(entry: Entry) -> dict:
-    """Everything the digest says about an entry, JSON-ready (the day as ISO text)."""
-    return {
-        "id": entry.id,
-        "day": entry.day.isoformat(),
-        "title": entry.title,
-        "authors": list(entry.authors),
-        "tags": list(entry.tags),
-        "comment_ko": entry.comment_ko,
-        "comment_en": entry.comment_en,
-        "abstract": entry.abstract,
-        "links": list(entry.links),
-    }
-
-
-def hit_json(hit: Hit) -> dict:
-    """A search hit: the entry and its fused score."""
-    return {**entry_json(hit.entry), "score": round(hit.score, 6)}
-
-
 def take(comment: str) -> str:
     """The digest author's one-line take: the first sentence of a commentary ("" if none)."""
     sentences = split_sentences(comment)
@@ -51,7 +31,7 @@ def take(comment: str) -> str:
 
 def summary_json(entry: Entry) -> dict:
     """An entry in brief: id, day, title, tags and the author's take in each language."""
-    full = entry_json(entry)
+    full = entry.to_dict()
     return {**{key: full[key] for key in ("id", "day", "title", "tags")},
             "take_ko": take(entry.comment_ko), "take_en": take(entry.comment_en)}
 

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import watchfiles
 
+from rag.app.reindexing import report_line, report_text
 from rag.config import Settings
 from rag.digest import DAY_SUFFIX, day_files
 from rag.index.locks import IndexLockedError
@@ -138,8 +139,7 @@ class WatchState:
         if self.pending:
             lines.append(f"Waiting for {describe(self.pending)} to settle.")
         if self.last_report is not None and self.last_run is not None:
-            lines.append(f"Last automatic reindex {self.last_run:%Y-%m-%d %H:%M:%S}: {self.last_report.summary()}")
-            lines += [f"skipped: {err}" for err in self.last_report.errors]
+            lines.append(f"Last automatic reindex {self.last_run:%Y-%m-%d %H:%M:%S}: {report_text(self.last_report)}")
         if self.last_error:
             lines.append(f"Last automatic reindex failed: {self.last_error}")
         return "\n".join(lines)
@@ -240,7 +240,7 @@ class Watcher:
     def _warm_up(self) -> None:
         """Load the embedding model, Kiwi and Chroma now (seconds), not when the first new day lands."""
         try:
-            import chromadb  # noqa: F401  (imported lazily by the store, for 1-3 s)
+            import chromadb  # noqa: F401  (imported lazily by the store, and slow)
 
             from rag.index.embeddings import get_embedder
             from rag.index.tokens import tokenize
@@ -311,7 +311,7 @@ class Watcher:
         self._known = set(day_files(self.data_dir))
         # A batch closed by the cap leaves the changes that came after it for the next run.
         later = f" ({waiting} later change{'s wait' if waiting > 1 else ' waits'} for the next run)" if waiting else ""
-        log.info("reindexed after changes to %s: %s%s", what, report.summary(), later)
+        log.info("reindexed after changes to %s: %s%s", what, report_line(report), later)
         for err in report.errors:
             log.warning("skipped: %s", err)
         if self.on_report is not None:

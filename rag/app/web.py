@@ -23,14 +23,15 @@ from rag.app.auth import is_admin
 from rag.app.brief import day_brief
 from rag.app.cards import CSS, filter_chips, sources_html
 from rag.app.labels import LABELS, browser_lang, label
-from rag.app.reindexing import USER_ERRORS, Busy, Reindexer
+from rag.app.reindexing import USER_ERRORS, Busy, Reindexer, report_text
 from rag.app.render import answer_markdown, conversation_markdown
 from rag.ask.answer import answer_question, answer_stream
+from rag.ask.filters import user_filters
 from rag.ask.prepare import QuestionError
 from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.index.reader import Index
 from rag.index.store import StoreUnavailableError
-from rag.model import Answer, Filters, ReindexReport
+from rag.model import Answer, Filters
 
 EXAMPLES = [
     "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?",
@@ -128,15 +129,6 @@ def phase_text(phase: str, done: int, total: int, lang: str) -> str:
     return f"{text} ({done}/{total})" if phase == "embed" and total else text
 
 
-def report_text(report: ReindexReport, lang: str) -> str:
-    """A reindex report in the page's language, one line, then each skipped file."""
-    head = f"{report.message} " if report.message else ""
-    line = head + label("report", lang, added=report.added, changed=report.changed, removed=report.removed,
-                        unchanged=report.unchanged, skipped=report.skipped, embedded=report.embedded_chunks,
-                        seconds=report.seconds)
-    return "\n".join([line, *(label("skipped_file", lang, error=e) for e in report.errors)])
-
-
 def to_date(value: object) -> date | None:
     """A DateTime component's value (timestamp, string or None) as a date."""
     if value in (None, ""):
@@ -154,7 +146,7 @@ def ui_filters(start: object, end: object, tags: list[str] | None, days: list[da
         lo = lo or (days[0] if days else date.min)
         hi = hi or (days[-1] if days else date.max)
         ranges = ((min(lo, hi), max(lo, hi)),)
-    f = Filters(days=ranges, tags=tuple(tags or ()))
+    f = user_filters(days=ranges, tags=tags or ())
     return f if f else None
 
 

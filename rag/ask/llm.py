@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from rag.config import Settings
+from rag.config import Settings, secret
 
 if TYPE_CHECKING:
     from rag.ask.conversation import Conversation
@@ -34,7 +34,7 @@ LANGUAGE_RULE = {
 }
 
 
-# What the answer should look like, by the question's shape (rag.ask.answer.Prepared.shape).
+# What the answer should look like, by the question's shape (rag.ask.prepare.Prepared.shape).
 SHAPE_RULE = {
     "many": "The question asks for every paper on its topic: list each source on that topic, most relevant first, "
             "one line each with its [n] and why it belongs. ",
@@ -92,8 +92,8 @@ def _set_rule(prep: "Prepared") -> str:
 
 
 def _redact(message: str, settings: Settings) -> str:
-    if settings.openai_api_key:
-        message = message.replace(settings.openai_api_key, "***")
+    if key := secret(settings.openai_api_key):
+        message = message.replace(key, "***")
     return re.sub(r"sk-[A-Za-z0-9_\-]{8,}", "sk-***", message)
 
 

@@ -195,7 +195,7 @@ def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str], papers_
         if match_key(tag) in spellings or not known:
             tags.extend(t for t in spellings.get(match_key(tag), (tag,)) if t not in tags)
             rest = rest.replace(m[0], " ", 1)
-    # The alternation of every tag variant is slow to scan (0.3 ms): only a question with a
+    # The alternation of every tag variant is slow to scan: only a question with a
     # cue word and a tag's name in it gets there.
     patterns = _tag_patterns(known) if _TAG_CUE.search(rest) else None
     if patterns is None or not _names_a_tag(rest, patterns.tags_of):
@@ -269,7 +269,7 @@ _SIDE_BREAKS = [
 ]
 _MIN_SIDE_CHARS = 8
 # Where a long description changes clause: punctuation, or (found by Kiwi, see
-# `lexical.Analysis.clause_ends`) a Korean ending that joins two clauses ("...바꿔서 ...").
+# `rag.index.tokens.Analysis.clause_ends`) a Korean ending that joins two clauses ("...바꿔서 ...").
 _CLAUSE_PUNCT = re.compile(r"[,;:]\s+")
 # A piece shorter than this ("With GRPO,") joins the next one rather than standing alone.
 _MIN_CLAUSE_CHARS = 12

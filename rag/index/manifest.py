@@ -1,7 +1,7 @@
 """What is indexed: per file its hash and entries, per entry its content hash and chunk ids.
 
 The manifest is the commit point of every reindex. It names the store generation that holds
-exactly its chunks (see rag/store.py) and is replaced atomically, so a reader always sees one
+exactly its chunks (see rag/index/store.py) and is replaced atomically, so a reader always sees one
 consistent version: entries, chunks and the lexical index derived from them.
 """
 

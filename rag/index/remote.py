@@ -17,7 +17,7 @@ from rag.config import Settings
 from rag.index.manifest import Manifest, ManifestError, manifest_json, parse_manifest_json
 
 HEAD_ID = "head"
-LEASE_ID = "lock"  # the reindex lease (rag/locks.py) lives beside the manifest
+LEASE_ID = "lock"  # the reindex lease (rag/index/locks.py) lives beside the manifest
 PIECE_CHARS = 512 * 1024
 # Records here carry no meaning in vector space, but Chroma wants a vector per record.
 _DUMMY = [1.0]

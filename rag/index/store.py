@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from rag.config import Settings
+from rag.config import Settings, secret
 from rag.index.manifest import ManifestError
 from rag.index.vectors import FILES as VECTOR_FILES
 from rag.model import Filters
 
-if TYPE_CHECKING:  # chromadb and langchain_chroma take ~1.3 s to import; a no-op reindex needs neither
+if TYPE_CHECKING:  # chromadb and langchain_chroma are slow to import; a no-op reindex needs neither
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from langchain_chroma import Chroma
@@ -94,7 +94,7 @@ def _http_client(settings: Settings) -> chromadb.ClientAPI:
             port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
             # A deployment behind auth: the token rides in the standard header.
-            headers={"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None,
+            headers={"Authorization": f"Bearer {secret(settings.chroma_token)}"} if settings.chroma_token else None,
             settings=_chroma_settings(),
         )
     except Exception as exc:  # chromadb raises bare ValueError/ConnectionError variants here

@@ -1,8 +1,8 @@
 """A local generation's chunk vectors as one memory-mapped matrix, beside its Chroma files.
 
 Fusion needs the similarity of every lexical candidate, also of those the kNN did not return.
-Asking Chroma for their embeddings by id cost ~5 ms per question at 4k entries, more than the
-kNN itself; reading the rows of a memory-mapped matrix costs microseconds, and only the rows
+Asking Chroma for their embeddings by id cost more than the kNN itself (benchmarks/README.md);
+reading the rows of a memory-mapped matrix costs microseconds, and only the rows
 touched come into memory. A local generation never changes once committed, so the matrix its
 writer leaves in it stays true for its whole life: the writer builds it before the fsync and
 the commit, copying the rows of unchanged chunks from the base generation's matrix and fetching

@@ -1,8 +1,9 @@
 """The digest as a LangChain retriever: the same hybrid search as `rag.search`, as Documents.
 
 Each Document is one entry: its text is the title, the digest author's commentary (Korean,
-then English) and the abstract; its metadata carries the entry id, day, title, tags, authors
-and links, and the score, so a chain can cite entries by id and a UI can show them.
+then English) and the abstract; its metadata is the entry as `rag search --json` and the MCP
+`search` tool give it (id, day, title, authors, tags, both commentaries, abstract, links, score),
+so a chain can cite entries by id and a UI can show them.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
-from rag.ask.prepare import check_question
-from rag.ask.retrieve import search_index
+from rag.api import search
 from rag.config import Settings, load_settings
-from rag.index.reader import get_index
 from rag.model import Filters, Hit
 
 
@@ -25,15 +24,7 @@ def hit_document(hit: Hit) -> Document:
     """One retrieved entry as a LangChain Document."""
     e = hit.entry
     text = "\n\n".join(x for x in (e.title, e.comment_ko, e.comment_en, e.abstract or "") if x)
-    return Document(
-        id=e.id,
-        page_content=text,
-        metadata={
-            "id": e.id, "day": e.day.isoformat(), "title": e.title, "tags": list(e.tags),
-            "authors": list(e.authors), "links": list(e.links), "score": hit.score,
-            "comment_ko": e.comment_ko, "comment_en": e.comment_en, "abstract": e.abstract or "",
-        },
-    )
+    return Document(id=e.id, page_content=text, metadata=hit.to_dict())
 
 
 class DigestRetriever(BaseRetriever):
@@ -50,15 +41,21 @@ class DigestRetriever(BaseRetriever):
     filters: Filters | None = None
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any,
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        **kwargs: Any,
     ) -> list[Document]:
         k = int(kwargs.get("k", self.k))
         if not 1 <= k <= 100:
             raise ValueError(f"k must be between 1 and 100, got {k}")
-        found = search_index(get_index(self.settings), check_question(query), k, kwargs.get("filters", self.filters))
-        return [hit_document(h) for h in found.hits[:k]]
+        hits = search(query, k, kwargs.get("filters", self.filters), self.settings)
+        return [hit_document(hit) for hit in hits]
 
 
-def as_retriever(k: int = 10, filters: Filters | None = None, settings: Settings | None = None) -> DigestRetriever:
+def as_retriever(
+    k: int = 10, filters: Filters | None = None, settings: Settings | None = None
+) -> DigestRetriever:
     """A LangChain `BaseRetriever` over the digest's hybrid search."""
     return DigestRetriever(settings=settings or load_settings(), k=k, filters=filters)
