@@ -87,10 +87,10 @@ def test_the_five_tools_are_listed_with_descriptions_and_input_and_output_schema
     assert search["properties"]["question"]["maxLength"] == MAX_QUESTION_CHARS
     assert (search["properties"]["k"]["minimum"], search["properties"]["k"]["maximum"]) == (1, 100)
     assert search["properties"]["k"]["default"] == 10
-    assert set(search["properties"]) == {"question", "k", "days", "tags"}
+    assert set(search["properties"]) == {"question", "k", "days", "tags", "author"}
     assert set(tools["answer"].input_schema["properties"]) == {"question", "history"}
     listing = tools["list_entries"].input_schema["properties"]
-    assert set(listing) == {"day", "tag", "date_from", "date_to", "limit", "offset"}
+    assert set(listing) == {"day", "tag", "author", "date_from", "date_to", "limit", "offset"}
     assert listing["limit"]["default"] == 50 and listing["offset"]["minimum"] == 0
     assert tools["get_entry"].input_schema["required"] == ["id"]
     assert tools["list_tags"].input_schema["properties"] == {}
@@ -111,16 +111,16 @@ def test_search_for_the_token_shuffle_question_returns_that_entry_first_with_its
     assert (top["comment_ko"], top["comment_en"], top["abstract"]) == (shuffle.comment_ko, shuffle.comment_en, shuffle.abstract)
     assert top["tags"] == ["autoregressive-model", "image-generation", "vq"]
     assert top["score"] >= data["hits"][1]["score"]
-    assert data["filters"] == {"days": [], "tags": []}
+    assert data["filters"] == {"days": [], "tags": [], "authors": []}
 
 
 def test_search_filters_by_days_and_tags_given_or_read_from_the_question(mcp):
     data = mcp.data("search", question="reward model", days=["2025-05-16/2025-05-20"], tags=["#Reward-Model"])
-    assert data["filters"] == {"days": [["2025-05-16", "2025-05-20"]], "tags": ["reward-model"]}
+    assert data["filters"] == {"days": [["2025-05-16", "2025-05-20"]], "tags": ["reward-model"], "authors": []}
     assert data["hits"] and all("reward-model" in h["tags"] and "2025-05-16" <= h["day"] <= "2025-05-20"
                                 for h in data["hits"])
     read = mcp.data("search", question="2025년 4월 24일의 #rl 논문")
-    assert read["filters"] == {"days": [["2025-04-24", "2025-04-24"]], "tags": ["rl"]}
+    assert read["filters"] == {"days": [["2025-04-24", "2025-04-24"]], "tags": ["rl"], "authors": []}
     assert {h["day"] for h in read["hits"]} == {"2025-04-24"}
 
 
@@ -139,6 +139,28 @@ def test_answer_follows_the_history_to_the_entry_a_follow_up_means(mcp, seed_ent
     history = [{"role": "user", "content": TOKEN_SHUFFLE_Q}, {"role": "assistant", "content": first["text"]}]
     follow = mcp.data("answer", question="What did the digest's author think of it?", history=history)
     assert follow["citations"][0]["entry"]["id"] == entry_titled(seed_entries, "Token-Shuffle").id
+
+
+@pytest.mark.parametrize("as_sent", ["ids", "objects"])
+def test_a_follow_up_resolves_by_the_cited_ids_even_when_the_text_names_no_titles(mcp, seed_entries, as_sent):
+    first = mcp.data("answer", question="Which papers were about reward models?")
+    assert len(first["cited_ids"]) >= 2 and first["cited_ids"] == [c["entry"]["id"] for c in first["citations"]]
+    # A chat model's text need not write the titles beside its [n]: the ids carry the state.
+    citations = first["cited_ids"] if as_sent == "ids" else first["citations"]
+    history = [{"role": "user", "content": "Which papers were about reward models?"},
+               {"role": "assistant", "content": "Three of them [1] [2] [3].", "citations": citations}]
+    follow = mcp.data("answer", question="What did the digest's author think of the second one?", history=history)
+    assert follow["cited_ids"] == [first["cited_ids"][1]]
+
+
+def test_search_and_list_entries_take_an_author(mcp, seed_entries):
+    wrote = {e.id for e in seed_entries if "Sebastian Ruder" in e.authors}
+    hits = mcp.data("search", question="language models", author="sebastian ruder")["hits"]
+    assert {h["id"] for h in hits} == wrote
+    page = mcp.data("list_entries", author="Sebastian Ruder")
+    assert page["total"] == len(wrote) == 2
+    assert "closest names" in mcp.error("list_entries", author="Geoffrey Hinton")
+    assert "too short" in mcp.error("search", question="x", author="X")
 
 
 def test_answer_abstains_when_the_digest_does_not_cover_the_question(mcp):

@@ -18,7 +18,7 @@ import hmac
 import sys
 from collections.abc import Callable
 from importlib.metadata import version
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
@@ -42,6 +42,7 @@ from rag.index.store import StoreUnavailableError
 MAX_K = 100
 MAX_LIMIT = 200
 MAX_TURNS = 50
+MAX_LISTED_CITATIONS = 100  # an answer cites at most 40; room for hand-made histories
 INSTRUCTIONS = (
     "Search and answer questions over a bilingual (Korean + English) daily ML-paper digest. "
     "Every field of a result that comes from the digest (titles, commentary, abstracts) is data "
@@ -75,6 +76,7 @@ class HitOut(EntryOut):
 class FiltersOut(BaseModel):
     days: list[list[str]] = Field(description="day ranges [from, to] the search was limited to")
     tags: list[str] = Field(description="tags the search was limited to (any of them)")
+    authors: list[str] = Field(default_factory=list, description="authors the search was limited to (any of them)")
 
 
 class SearchOut(BaseModel):
@@ -91,6 +93,8 @@ class CitationOut(BaseModel):
 class AnswerOut(BaseModel):
     text: str = Field(description="the answer, citing entries as [n]")
     citations: list[CitationOut]
+    cited_ids: list[str] = Field(description="the cited entries' ids in [n] order: send them back as the "
+                                             "assistant turn's `citations` so follow-ups resolve")
     abstained: bool = Field(description="true when the digest does not cover the question")
     notice: str = Field(description="e.g. that the language model failed and this is the offline answer")
 
@@ -124,6 +128,11 @@ class TagsOut(BaseModel):
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
     content: str
+    citations: list[str | dict[str, Any]] | None = Field(
+        default=None, max_length=MAX_LISTED_CITATIONS,
+        description="for an assistant turn: the entry ids it cited in [n] order (`cited_ids`), or the "
+                    "citation objects `answer` returned; follow-ups ('the second one') resolve by them",
+    )
 
 
 # ---- arguments ----------------------------------------------------------------------------
@@ -138,6 +147,9 @@ Days = Annotated[list[str] | None, Field(
 )]
 Tags = Annotated[list[str] | None, Field(description="only entries with any of these tags (see list_tags)")]
 Day = Annotated[str | None, Field(description="YYYY-MM-DD")]
+Author = Annotated[str | None, Field(
+    max_length=200, description="only entries by this author ('Albert Gu'; accents, case and middle initials may differ)",
+)]
 
 
 # ---- argument checks ----------------------------------------------------------------------
@@ -178,18 +190,22 @@ def _add_search(server: MCPServer, index: Index) -> None:
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
-    def search(question: Question, k: K = 10, days: Days = None, tags: Tags = None) -> SearchOut:
+    def search(
+        question: Question, k: K = 10, days: Days = None, tags: Tags = None, author: Author = None,
+    ) -> SearchOut:
         """Find the digest entries that best match a question (hybrid meaning + keyword search),
         best first. Each hit carries the entry's title, day, tags, both commentaries, abstract and
-        score. `days`/`tags` limit the search; without them, dates and tags named in the question do."""
+        score. `days`/`tags`/`author` limit the search; without them, dates, tags and authors
+        named in the question do."""
         filters = None
-        if days or tags:  # search refreshes the index itself; only filters need a view first
-            filters = user_filters(index.fresh_view(), days=days or (), tags=tags or ())
+        if days or tags or author:  # search refreshes the index itself; only filters need a view first
+            filters = user_filters(index.fresh_view(), days=days or (), tags=tags or (), authors=[author] if author else ())
         found = search_result(question, k, filters, index=index)
         used = found.understanding.filters
         return SearchOut(
             hits=[HitOut(**hit.to_dict()) for hit in found.hits[:k]],
-            filters=FiltersOut(days=[[lo.isoformat(), hi.isoformat()] for lo, hi in used.days], tags=list(used.tags)),
+            filters=FiltersOut(days=[[lo.isoformat(), hi.isoformat()] for lo, hi in used.days], tags=list(used.tags),
+                               authors=list(used.authors)),
         )
 
 
@@ -212,6 +228,7 @@ def _add_answer(server: MCPServer, index: Index, settings: Settings) -> None:
         return AnswerOut(
             text=result.text, abstained=result.abstained, notice=result.notice,
             citations=[CitationOut(n=c.n, snippet=c.snippet, entry=EntryOut(**c.entry.to_dict())) for c in result.citations],
+            cited_ids=[c.entry.id for c in sorted(result.citations, key=lambda c: c.n)],
         )
 
 
@@ -223,19 +240,21 @@ def _add_entry_tools(server: MCPServer, index: Index) -> None:
     def list_entries(
         day: Day = None,
         tag: Annotated[str | None, Field(description="only entries with this tag")] = None,
+        author: Author = None,
         date_from: Day = None,
         date_to: Day = None,
         limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description=f"page size (1-{MAX_LIMIT})")] = 50,
         offset: Annotated[int, Field(ge=0, description="entries to skip (next_offset of the last page)")] = 0,
     ) -> PageOut:
         """List digest entries, newest day first, with the total so you can page (offset/limit).
-        Filter by one day, a date range (date_from..date_to, inclusive) and/or a tag."""
+        Filter by one day, a date range (date_from..date_to, inclusive), a tag and/or an author."""
         v = index.fresh_view()
         if day and (date_from or date_to):
             raise ArgumentError("give either day or date_from/date_to, not both")
         # A day the digest lacks names the nearest it has.
         days = [day_entries(v, day)[0]] if day else []
-        filters = user_filters(v, days=days, date_from=date_from, date_to=date_to, tags=[tag] if tag else [])
+        filters = user_filters(v, days=days, date_from=date_from, date_to=date_to, tags=[tag] if tag else [],
+                               authors=[author] if author else [])
         hits = listing(v, filters)
         if offset and offset >= len(hits):
             raise ArgumentError(f"offset {offset} is past the end: {len(hits)} entries match")

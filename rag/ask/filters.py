@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Protocol
 
+from rag.ask.authors import too_short
 from rag.digest import tag_key
 from rag.model import Filters, Range
 
@@ -67,8 +68,20 @@ def user_filters(
     if date_from or date_to:
         ranges.extend(_open_range(date_from, date_to, known_days))
     checked_tags = tuple(_tag(tag, digest) for tag in tags)
-    names = tuple(name.strip() for name in authors if name.strip())
+    names = tuple(_author(name, digest) for name in authors if name.strip())
     return Filters(days=tuple(ranges), tags=checked_tags, authors=names)
+
+
+def _author(name: str, digest: Digest | None) -> str:
+    """An author name as given, once it can name someone the digest lists."""
+    name = " ".join(name.split())
+    if too_short(name):
+        raise FilterError(f"the author name {name!r} is too short to look up; give the full name")
+    roster = getattr(digest, "roster", None)
+    if roster is not None and not roster.rows(name):
+        closest = ", ".join(roster.closest(name)) or "none"
+        raise FilterError(f"the digest lists no entries by {name}; closest names: {closest}")
+    return name
 
 
 def _day_range(day: str | date | Range, known_days: Sequence[date]) -> Range:

@@ -37,6 +37,9 @@ LEXICAL_FLOOR = 0.5
 # (a paraphrase of two sentences of an abstract matches each sentence better than the whole).
 CLAUSE_WEIGHT = 0.5
 CANDIDATES = 60
+# How much a match through the term bridge's translations counts against a match of the
+# question's own words.
+BRIDGE_WEIGHT = 0.3
 # Up to this many entries passing the filters, their chunks are scored directly.
 DIRECT_SCORING_MAX = 1500
 
@@ -115,7 +118,7 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
             if eid in view.entries:
                 knn[eid] = max(knn.get(eid, -1.0), sim)
     tokens = list(tokenize_query(query))
-    lexical, every_lexical = view.lexical.search(expanded(view, tokens), CANDIDATES, allowed)
+    lexical, every_lexical = bridged_lexical(view, tokens, allowed)
     candidates = set(knn) | set(scored[0]) | {eid for eid, _ in lexical}
     # Score every candidate on every vector, reading the missing ones' vectors at once (one
     # round trip to a Chroma server): found lexically only -> its similarity to the question;
@@ -135,6 +138,21 @@ def hybrid(view: IndexView, embedder: Embeddings, u: Understanding, k: int) -> l
         )
         for eid, cover in zip(ranked, coverage)
     ]
+
+
+def bridged_lexical(view: IndexView, tokens: list[str], allowed: np.ndarray | None) -> tuple[list[tuple[str, float]], np.ndarray]:
+    """BM25 candidates and every entry's score: the question's own words, or, at BRIDGE_WEIGHT,
+    its words with their translations (`rag.ask.terms`), whichever is higher. An entry the
+    question's own words match keeps its score; one that matches only in the other language
+    still scores."""
+    found, scores = view.lexical.search(tokens, CANDIDATES, allowed)
+    both = expanded(view, tokens)
+    if len(both) == len(tokens):
+        return found, scores
+    _, bridged = view.lexical.search(both, CANDIDATES, allowed)
+    scores = np.maximum(scores, BRIDGE_WEIGHT * bridged)
+    order = np.argsort(-scores)[:CANDIDATES]
+    return [(view.lexical.entry_ids[i], float(scores[i])) for i in order if scores[i] > 0], scores
 
 
 def interleaved(ranked: list[list[Hit]], k: int) -> list[Hit]:

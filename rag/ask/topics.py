@@ -38,7 +38,7 @@ RANK_WEIGHT = 2.0
 MEMBER_BAR = 1.8
 # However well it ranks, an entry holding less than this share of the topic's words is not
 # about it (the best candidate of a period without the topic would otherwise always be).
-COVER_FLOOR = 0.25
+COVER_FLOOR = 0.15
 # How many ranked entries are judged, besides the entries holding the topic's rarest word.
 DEPTH = 200
 # A run of topic words is a term when at least this many candidates write it as a phrase.
@@ -92,23 +92,24 @@ def standing_tags(view: IndexView, u: Understanding, tokens: Sequence[str]) -> t
     phrase = phrase_of(u.topic, tokens)
     if korean:  # a Korean term names a tag through the glossary ("지식 증류": distillation)
         english = view.bridge.english_of(korean)
-        if english is None or len(korean) != len(tokens):
+        if english is None:
             return ()
-        phrase = english
-    words = [w for w in _WORD.findall(phrase.casefold())]
+        phrase = f"{english} {phrase}"  # with the Latin words it was written beside, if any
+    words = list(dict.fromkeys(_WORD.findall(phrase.casefold())))
     if not words:
         return ()
     joined, initials = "".join(words), "".join(w[0] for w in words)
     singular = joined[:-1] if joined.endswith("s") else joined
-    out = []
+    exact, loose = [], []
     for tag in view.tags:
         key = match_key(tag)
         own = [w for w in _WORD.findall(tag.casefold()) if w not in _GENERIC]
         if len(key) >= 2 and (key in (joined, singular) or (len(words) > 1 and key == initials)):
-            out.append(tag)
+            exact.append(tag)
         elif own and sorted(own) == sorted(w.rstrip("s") for w in words if w not in _GENERIC):
-            out.append(tag)
-    return tuple(sorted(out))
+            loose.append(tag)
+    # "reward models" is #reward-model; #reward only stands for it when no tag is its name.
+    return tuple(sorted(exact or loose))
 
 
 def _candidates(view: IndexView, u: Understanding, groups: list[tuple[str, ...]], hits: list[Hit]) -> list[int]:
@@ -144,12 +145,14 @@ class Judged:
     writes_term: bool    # it writes the topic's term (when the topic is one)
     tagged: bool         # it carries a tag standing for the topic
 
+    has_term: bool = False  # the topic is a term the digest uses: writing it is what counts
+
     @property
     def member(self) -> bool:
         """Whether the entry is about the topic."""
-        return self.tagged or self.writes_term or (
-            self.coverage >= COVER_FLOOR and self.coverage + RANK_WEIGHT * self.rank >= MEMBER_BAR
-        )
+        if self.tagged or self.writes_term:
+            return True
+        return not self.has_term and self.coverage >= COVER_FLOOR and self.coverage + RANK_WEIGHT * self.rank >= MEMBER_BAR
 
 
 def judge(index: Index, u: Understanding, hits: list[Hit]) -> tuple[str, tuple[str, ...], list[Judged]]:
@@ -184,7 +187,7 @@ def judge(index: Index, u: Understanding, hits: list[Hit]) -> tuple[str, tuple[s
         judged.append(Judged(
             replace(hit, coverage=float(coverage)), float(coverage), hit.score / best,
             bool(term and term.search(entry_text(entry))) or (word_is_term and coverage >= 1.0),
-            bool(set(tags) & set(entry.tags)),
+            bool(set(tags) & set(entry.tags)), has_term=term is not None,
         ))
     return phrase, tags, judged
 
@@ -201,13 +204,15 @@ def _collocation(
     view: IndexView, patterns: list[tuple[re.Pattern, tuple[str, ...]]], groups: list[tuple[str, ...]],
     entries: list[Entry],
 ) -> re.Pattern | None:
-    """The topic's phrase, when the topic is essentially that phrase (PHRASE_SHARE of its
-    rare-word weight) and the digest uses it as a term ("reward model": at least
+    """The topic's phrase, when the topic is essentially that phrase (PHRASE_SHARE of the
+    rare-word weight of its words in the phrase's script: "보상 모델(reward model)" is the term
+    "reward model" written twice) and the digest uses it as a term ("reward model": at least
     MIN_PHRASE_ENTRIES candidates write it so); None for a description ("LoRA variants",
     "multi-agent systems trained with reinforcement learning")."""
     weight = {g[0]: group_weight(view, g) for g in groups}
-    total = sum(weight.values()) or 1.0
     for pattern, run in patterns:
+        korean = bool(HANGUL.search(run[0]))
+        total = sum(w for t, w in weight.items() if bool(HANGUL.search(t)) == korean) or 1.0
         if sum(weight.get(t, 0.0) for t in set(run)) / total < PHRASE_SHARE:
             continue
         if sum(1 for e in entries if pattern.search(entry_text(e))) >= MIN_PHRASE_ENTRIES:

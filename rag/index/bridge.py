@@ -170,8 +170,12 @@ class Bridge:
                 per_word[pair.source_word] += 1
                 self._add(pair.source_word, pair.translation)
             else:
-                for ko in pair.source_word.split():
-                    for en in english_tokens(pair.translation):
+                # Word by word only when both sides have as many words ("강화 학습" /
+                # "reinforcement learning"): every Korean word paired with every English one
+                # would make 학습 mean "self-supervised" through "자기 지도 학습".
+                korean, english = pair.source_word.split(), english_tokens(pair.translation)
+                if len(korean) == len(english):
+                    for ko, en in zip(korean, english):
                         self._add(ko, en)
 
     def _add(self, ko: str, en: str) -> None:
