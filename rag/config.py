@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # watch_max_wait_s (rag/app/watch.py says how).
     watch_settle_s: Seconds = 1.0
     watch_max_wait_s: Seconds = 10.0
+    # User state (follows, feedback, saved conversations): apart from the index, which can be
+    # deleted and rebuilt; None means a `state/` folder beside the index folder.
+    state_dir: Path | None = None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -83,7 +86,7 @@ class Settings(BaseSettings):
             raise PydanticUseDefault()
         return value
 
-    @field_validator("data_dir", "index_dir", "auth_file", mode="after")
+    @field_validator("data_dir", "index_dir", "auth_file", "state_dir", mode="after")
     @classmethod
     def _home(cls, path: Path | None) -> Path | None:
         return path.expanduser() if path is not None else None
@@ -99,6 +102,11 @@ class Settings(BaseSettings):
     def llm_enabled(self) -> bool:
         """True when an OpenAI-compatible chat model should write the answers."""
         return self.openai_api_key is not None
+
+    @property
+    def state_path(self) -> Path:
+        """The user-state folder: RAG_STATE_DIR, else `state/` beside the index folder."""
+        return self.state_dir or Path(self.index_dir).parent / "state"
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Copy with the given non-None values replaced (flags beat the environment)."""

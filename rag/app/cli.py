@@ -23,9 +23,10 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from rag.index.locks import IndexLockedError
     from rag.index.manifest import ManifestError
     from rag.index.store import StoreUnavailableError
+    from rag.state.db import StateError
 
     # AuthError is a ValueError: a refused binding or a bad auth file is one sentence too.
-    return (QuestionError, ParseError, IndexLockedError, LLMError, StoreUnavailableError, ManifestError,
+    return (QuestionError, ParseError, IndexLockedError, LLMError, StoreUnavailableError, ManifestError, StateError,
             FileNotFoundError, NotADirectoryError, ValueError)
 
 
@@ -65,15 +66,20 @@ def main() -> None:
 @friendly
 def reindex_cmd(data: str | None, index: str | None, as_json: bool) -> None:
     """Index new and changed day files; remove entries of deleted ones."""
+    from rag.app.follows import after_reindex
     from rag.app.reindexing import report_text, run_reindex
 
     settings = _settings(data, index)
     report = run_reindex(settings)
+    picked = after_reindex(settings)
     if as_json:
         d = report.to_dict()
         _emit({k: d[k] for k in ("added", "changed", "removed", "unchanged", "skipped", "errors", "seconds")})
     else:
         click.echo(report_text(report))
+    for name, count in picked.items():
+        if count:
+            click.echo(f"follow {name}: {count} new", err=True)
 
 
 @main.command("ask")
@@ -276,6 +282,69 @@ def mcp_cmd(http: bool, host: str, port: int, insecure_no_auth: bool, index: str
         serve_http(idx, settings, host, port)
     else:
         serve_stdio(idx, settings)
+
+
+@main.group("follow")
+def follow_group() -> None:
+    """Saved topics, authors, #tags or questions, matched against each new day after a reindex."""
+
+
+@follow_group.command("add")
+@click.argument("query")
+@click.option("--name", help="The follow's name (default: made from the query); its feed is /feeds/NAME.atom.")
+@friendly
+def follow_add_cmd(query: str, name: str | None) -> None:
+    """Follow a topic, an author, a #tag or a question from now on."""
+    from rag.app.follows import follow
+
+    f = follow(load_settings(), query, name)
+    click.echo(f"following {f.query!r} as {f.name}")
+
+
+@follow_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the follows as JSON.")
+@friendly
+def follow_list_cmd(as_json: bool) -> None:
+    """List your follows."""
+    from rag.state.follows import list_follows
+
+    follows = list_follows(load_settings())
+    if as_json:
+        _emit([{"name": f.name, "query": f.query, "created": f.created} for f in follows])
+    for f in [] if as_json else follows:
+        click.echo(f"{f.name}\t{f.query}")
+
+
+@follow_group.command("remove")
+@click.argument("name")
+@friendly
+def follow_remove_cmd(name: str) -> None:
+    """Stop following NAME."""
+    from rag.state.follows import remove_follow
+
+    remove_follow(load_settings(), name)
+    click.echo(f"removed {name}")
+
+
+@main.command("news")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only entries of days from this one on.")
+@click.option("--index", type=click.Path(), help="Index folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print {\"follows\": [{name, query, entries}]}.")
+@friendly
+def news_cmd(since, index: str | None, as_json: bool) -> None:
+    """What each follow picked up, newest first."""
+    from rag.app.follows import news_json
+    from rag.index.reader import get_index
+
+    settings = _settings(index=index)
+    news = news_json(settings, get_index(settings, build_if_empty=False), since=since.date() if since else None)
+    if as_json:
+        _emit(news)
+        return
+    for f in news["follows"]:
+        click.echo(f"## {f['name']} ({f['query']}): {len(f['entries'])} new")
+        for e in f["entries"]:
+            click.echo(f"- {e['day']}  {e['title']}  {' '.join('#' + t for t in e['tags'])}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from rag.app.follows import after_reindex
 from rag.app.labels import label
 from rag.config import Settings
 from rag.index.locks import IndexLockedError
@@ -99,6 +100,7 @@ class Reindexer:
             report = reindex(self.settings, lock_wait_s=lock_wait_s, on_progress=on_progress,
                              on_phase=lambda phase: self._update(phase=phase))
             self.record(report)
+            after_reindex(self.settings)
             for err in report.errors:
                 log.warning("skipped: %s", err)
             return report

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import watchfiles
 
+from rag.app.follows import after_reindex
 from rag.app.reindexing import report_line, report_text
 from rag.config import Settings
 from rag.digest import DAY_SUFFIX, day_files
@@ -314,6 +315,7 @@ class Watcher:
         log.info("reindexed after changes to %s: %s%s", what, report_line(report), later)
         for err in report.errors:
             log.warning("skipped: %s", err)
+        after_reindex(self.settings)
         if self.on_report is not None:
             try:
                 self.on_report(report)

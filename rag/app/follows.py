@@ -1,0 +1,88 @@
+"""Following the digest: after every reindex (CLI, the app's button, the watcher) each follow
+is matched against the entries new since it was last matched, with the same topic and author
+membership answers use; `news` is what each follow picked up (`rag news --json`, the MCP `news`
+tool, the app's opening brief and the Atom feeds all read it)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date
+
+from rag.app.render import entry_json
+from rag.ask.prepare import is_weak
+from rag.ask.retrieve import listing, search_index, understand_question
+from rag.config import Settings, load_settings
+from rag.index.commit import read_committed
+from rag.index.reader import Index, get_index
+from rag.model import Entry, Filters
+from rag.state.db import StateError
+from rag.state.follows import Follow, add_follow, hits_of, list_follows, record_hits, start_run
+
+log = logging.getLogger(__name__)
+
+
+def members(question: str, filters: Filters | None = None, settings: Settings | None = None) -> list[Entry]:
+    """STAND-IN for `rag.api.members` (the lead's, landing on main): the entries within
+    `filters` that the question's topic or author membership admits. Replace this function by
+    `from rag.api import members`; only match_follows calls it."""
+    index = get_index(settings or load_settings())
+    view = index.fresh_view()
+    ids = filters.ids if filters else ()
+    if not ids:
+        return []
+    u = understand_question(view, question)
+    scope = replace(u.filters, ids=ids)
+    if u.listing:  # a #tag or a day: every new entry it admits
+        return [h.entry for h in listing(view, scope)]
+    hits = search_index(index, question, k=len(ids), filters=scope).hits
+    return [h.entry for h in hits if not is_weak([h])]
+
+
+def follow(settings: Settings, query: str, name: str | None = None, user: str = "") -> Follow:
+    """Save a follow that picks up what is indexed from now on."""
+    return add_follow(settings, query, name, read_committed(settings)[0].entries, user)
+
+
+def match_follows(settings: Settings) -> dict[str, int]:
+    """Match every follow against the entries new to it; returns "user/name" -> entries picked up.
+    Called after each successful reindex; costs nothing when nobody follows anything."""
+    if not list_follows(settings, user=None):
+        return {}
+    index = get_index(settings)
+    view = index.fresh_view()
+    picked: dict[str, int] = {}
+    for f, new_ids in start_run(settings, view.entries):
+        found = members(f.query, Filters(ids=tuple(new_ids)), settings) if new_ids else []
+        picked[f"{f.user}/{f.name}".lstrip("/")] = record_hits(settings, f.user, f.name, ((e.id, e.day) for e in found))
+    if any(picked.values()):
+        log.info("follows picked up: %s", ", ".join(f"{k} {v}" for k, v in picked.items() if v))
+    return picked
+
+
+def news_entries(settings: Settings, index: Index, user: str = "", since: date | None = None,
+                 name: str | None = None) -> list[tuple[Follow, list[Entry]]]:
+    """Each of a user's follows (or the one named) with the entries it picked up, newest first."""
+    view = index.fresh_view()
+    out = []
+    for f in list_follows(settings, user):
+        if name is None or f.name == name:
+            ids = hits_of(settings, user, f.name, since)
+            out.append((f, [view.entries[i] for i in ids if i in view.entries]))
+    return out
+
+
+def news_json(settings: Settings, index: Index, user: str = "", since: date | None = None) -> dict:
+    """The `rag news --json` shape: {"follows": [{"name", "query", "entries": [entry...]}]}."""
+    return {"follows": [{"name": f.name, "query": f.query, "entries": [entry_json(e) for e in entries]}
+                        for f, entries in news_entries(settings, index, user, since)]}
+
+
+def after_reindex(settings: Settings) -> dict[str, int]:
+    """match_follows for the places a reindex completes (CLI, the app, the watcher): a state
+    file that cannot be used is one logged line, and the reindex stands."""
+    try:
+        return match_follows(settings)
+    except StateError as err:
+        log.warning("follows not matched: %s", err)
+        return {}
