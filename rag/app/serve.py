@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 
 from rag.app.auth import check_binding, login
+from rag.app.feeds import feed_routes
 from rag.app.reindexing import Reindexer
 from rag.config import Settings
 from rag.index.reader import get_index
@@ -48,4 +49,5 @@ def serve(settings: Settings, watch: bool = False, insecure_no_auth: bool = Fals
             start_watching(settings, on_report=reindexer.record)
 
     threading.Thread(target=start_up, name="start-up", daemon=True).start()
-    web.result().launch(app, settings, auth=check, auth_message="Digest RAG" if check else None)
+    web.result().launch(app, settings, auth=check, auth_message="Digest RAG" if check else None,
+                        app_kwargs={"routes": feed_routes(settings)})
