@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 # Public name -> the module that defines it.
 _HOMES = {
     "answer": "rag.api", "answer_stream": "rag.api", "search": "rag.api", "understand": "rag.api",
-    "reindex": "rag.api", "get_index": "rag.index.reader", "Index": "rag.index.reader",
+    "reindex": "rag.api", "record_feedback": "rag.api", "get_index": "rag.index.reader", "Index": "rag.index.reader",
     "as_retriever": "rag.retriever", "DigestRetriever": "rag.retriever",
     "Answer": "rag.model", "Citation": "rag.model", "Entry": "rag.model", "Filters": "rag.model",
     "Hit": "rag.model", "ReindexReport": "rag.model", "Understanding": "rag.ask.question",
@@ -35,11 +35,11 @@ __all__ = [
     "Answer", "Citation", "DayError", "DigestRetriever", "Entry", "Filters", "Hit", "Index", "IndexLockedError",
     "ParseError", "day_brief",
     "QuestionError", "ReindexReport", "Settings", "Understanding", "answer", "answer_stream", "as_retriever",
-    "get_index", "reindex", "search", "understand",
+    "get_index", "record_feedback", "reindex", "search", "understand",
 ]
 
 if TYPE_CHECKING:
-    from rag.api import answer, answer_stream, reindex, search, understand
+    from rag.api import answer, answer_stream, record_feedback, reindex, search, understand
     from rag.app.brief import DayError, day_brief
     from rag.ask.prepare import QuestionError
     from rag.ask.question import Understanding

@@ -1,5 +1,5 @@
 """The public API's functions (re-exported by `rag`): answer, answer_stream, search,
-understand, reindex. Each opens the process-wide index for the settings given (or read from
+understand, reindex, record_feedback. Each opens the process-wide index for the settings given (or read from
 the environment) and goes through the same calls as the CLI and the web app."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from rag.ask.answer import answer_question
 from rag.ask.answer import answer_stream as _answer_stream
 from rag.ask.conversation import History
 from rag.ask.prepare import QuestionError, check_question
-from rag.ask.question import Understanding
+from rag.ask.question import Understanding, detect_language
 from rag.ask.retrieve import Retrieved, search_index, understand_question
 from rag.ask.topics import topic_members
 from rag.config import Settings, load_settings
@@ -19,6 +19,7 @@ from rag.index.bridge import Pair
 from rag.index.reader import Index, get_index
 from rag.index.reindex import reindex as _reindex
 from rag.model import Answer, Entry, Filters, Hit, ReindexReport
+from rag.state.feedback import save_feedback
 
 
 def _index(settings: Settings | None) -> Index:
@@ -116,3 +117,28 @@ def reindex(
     """Index new and changed day files, drop removed ones; returns what changed."""
     settings = settings or load_settings()
     return _reindex(settings, Path(data_dir) if data_dir else None, on_progress=on_progress)
+
+
+def record_feedback(
+    answer: Answer, good: bool, comment: str = "", history: History | None = None,
+    settings: Settings | None = None, user: str = "",
+) -> int:
+    """Keep a 👍/👎 (and an optional comment) on an answer in the state folder, with its
+    question, history, cited ids and the index version; `rag feedback export` turns them into
+    a question file. An answer whose cited entries changed or went since is kept, marked stale.
+    Returns the judgement's id."""
+    settings = settings or load_settings()
+    view = _index(settings).view()
+    stale = any(view.entries.get(c.entry.id) != c.entry for c in answer.citations)
+    turns = [_turn_json(t) for t in history or ()]
+    return save_feedback(settings, answer, bool(good), comment or "", turns, view.manifest.version, stale,
+                         detect_language(answer.question), user)
+
+
+def _turn_json(turn: object) -> object:
+    """A history turn as JSON: an Answer becomes its text and cited ids (what `answer` reads back)."""
+    if isinstance(turn, dict) and isinstance(turn.get("content"), Answer):
+        turn = {**turn, "content": turn["content"].text}
+    if isinstance(turn, Answer):
+        return {"role": "assistant", "content": turn.text, "citations": [c.entry.id for c in turn.citations]}
+    return turn if isinstance(turn, (dict, str)) else list(turn)  # type: ignore[call-overload]

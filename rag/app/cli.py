@@ -86,8 +86,9 @@ def reindex_cmd(data: str | None, index: str | None, as_json: bool) -> None:
 @click.argument("question")
 @click.option("--index", type=click.Path(), help="Index folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--bibtex", "as_bibtex", is_flag=True, help="Print BibTeX for the cited entries (after the answer).")
 @friendly
-def ask_cmd(question: str, index: str | None, as_json: bool) -> None:
+def ask_cmd(question: str, index: str | None, as_json: bool, as_bibtex: bool) -> None:
     """Answer a question with [n] citations."""
     from rag.ask.answer import answer_question
     from rag.ask.prepare import check_question
@@ -97,7 +98,7 @@ def ask_cmd(question: str, index: str | None, as_json: bool) -> None:
     settings = _settings(index=index)
     result = answer_question(get_index(settings), settings, question)
     if as_json:
-        _emit(result.to_dict())
+        _emit(result.to_dict() | ({"bibtex": _bibtex(result)} if as_bibtex else {}))
         return
     if result.notice:
         click.echo(result.notice, err=True)
@@ -107,6 +108,14 @@ def ask_cmd(question: str, index: str | None, as_json: bool) -> None:
     for c in result.citations:
         e = c.entry
         click.echo(f"[{c.n}] {e.title} ({e.day.isoformat()}) {' '.join('#' + t for t in e.labels)}")
+    if as_bibtex and result.citations:
+        click.echo("\n" + _bibtex(result), nl=False)
+
+
+def _bibtex(result) -> str:
+    from rag.app.bibtex import bibtex
+
+    return bibtex(c.entry for c in sorted(result.citations, key=lambda c: c.n))
 
 
 @main.command("search")
@@ -345,6 +354,25 @@ def news_cmd(since, index: str | None, as_json: bool) -> None:
         click.echo(f"## {f['name']} ({f['query']}): {len(f['entries'])} new")
         for e in f["entries"]:
             click.echo(f"- {e['day']}  {e['title']}  {' '.join('#' + t for t in e['tags'])}")
+
+
+@main.group("feedback")
+def feedback_group() -> None:
+    """The 👍/👎 given to answers (kept on this machine)."""
+
+
+@feedback_group.command("export")
+@click.argument("out", type=click.Path(dir_okay=False))
+@friendly
+def feedback_export_cmd(out: str) -> None:
+    """Write OUT.jsonl, a question file `rag eval --questions` runs (👍 answers' citations are
+    its gold), and OUT.review.jsonl beside it: the 👎 and follow-ups, out of the metrics until
+    they have gold."""
+    from rag.state.feedback import export, review_path
+
+    ready, review = export(load_settings(), Path(out))
+    click.echo(f"{ready} question{'s' if ready != 1 else ''} with gold in {out}; "
+               f"{review} to review in {review_path(Path(out))}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
 
+from rag.app.bibtex import paper_link
 from rag.app.follows import news_entries
 from rag.app.render import take
 from rag.config import Settings
@@ -28,12 +29,6 @@ from rag.state.tokens import token_user
 
 ALL = "all"
 MEDIA_TYPE = "application/atom+xml"
-
-
-def paper_link(entry: Entry) -> str | None:
-    """The paper's own link: its arXiv page when the digest gives one, else its first link."""
-    arxiv = [u for u in entry.links if "arxiv.org/" in u]
-    return (arxiv or list(entry.links) or [None])[0]
 
 
 def _stamp(day: date) -> datetime:

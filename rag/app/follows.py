@@ -9,7 +9,6 @@ import logging
 from dataclasses import replace
 from datetime import date
 
-from rag.app.render import entry_json
 from rag.ask.prepare import is_weak
 from rag.ask.retrieve import listing, search_index, understand_question
 from rag.config import Settings, load_settings
@@ -74,7 +73,7 @@ def news_entries(settings: Settings, index: Index, user: str = "", since: date |
 
 def news_json(settings: Settings, index: Index, user: str = "", since: date | None = None) -> dict:
     """The `rag news --json` shape: {"follows": [{"name", "query", "entries": [entry...]}]}."""
-    return {"follows": [{"name": f.name, "query": f.query, "entries": [entry_json(e) for e in entries]}
+    return {"follows": [{"name": f.name, "query": f.query, "entries": [e.to_dict() for e in entries]}
                         for f, entries in news_entries(settings, index, user, since)]}
 
 

@@ -1,6 +1,6 @@
 """`rag mcp`: the digest as a Model Context Protocol server (stdio, or streamable HTTP).
 
-Tools: search, answer, list_entries, get_entry, list_tags; resource `digest://day/{day}` (a
+Tools: search, answer, list_entries, get_entry (with BibTeX), list_tags, list_follows, news; resource `digest://day/{day}` (a
 day's entries in Markdown). Built on the official SDK's `MCPServer`: each tool's JSON Schema
 comes from its typed signature, and its result is structured JSON (an output schema per tool),
 so digest text reaches the client as data fields, never as instructions. A bad argument is a
@@ -28,16 +28,20 @@ from mcp_types import ToolAnnotations
 from pydantic import AnyHttpUrl, BaseModel, Field
 
 from rag.api import search_result
+from rag.app.bibtex import bibtex
 from rag.app.brief import day_entries, day_full
+from rag.app.follows import news_json
 from rag.app.render import summary_json
 from rag.ask.answer import answer_question
-from rag.ask.filters import DayError, FilterError, user_filters
+from rag.ask.filters import DayError, FilterError, parse_day, user_filters
 from rag.ask.llm import LLMError
 from rag.ask.prepare import QuestionError, check_question
 from rag.ask.retrieve import listing
 from rag.config import MAX_QUESTION_CHARS, Settings, secret
 from rag.index.reader import Index
 from rag.index.store import StoreUnavailableError
+from rag.state.db import StateError
+from rag.state.follows import list_follows as list_follows_of
 
 MAX_K = 100
 MAX_LIMIT = 200
@@ -67,6 +71,30 @@ class EntryOut(BaseModel):
     comment_en: str = Field(description="the same commentary in English ('' if the digest has none)")
     abstract: str | None = Field(description="the paper's abstract, when the digest quotes it")
     links: list[str] = Field(description="URLs in the abstract and commentary")
+
+
+class EntryBibOut(EntryOut):
+    bibtex: str = Field(description="a BibTeX @misc for the entry (arXiv eprint when the digest links the paper)")
+
+
+class FollowOut(BaseModel):
+    name: str
+    query: str = Field(description="the followed topic, author, #tag or question")
+    created: str
+
+
+class FollowsOut(BaseModel):
+    follows: list[FollowOut]
+
+
+class FollowNewsOut(BaseModel):
+    name: str
+    query: str
+    entries: list[EntryOut] = Field(description="what the follow picked up since it was added, newest day first")
+
+
+class NewsOut(BaseModel):
+    follows: list[FollowNewsOut]
 
 
 class HitOut(EntryOut):
@@ -160,7 +188,7 @@ def _tool_errors(fn: Callable) -> Callable:
     def run(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (ArgumentError, DayError, FilterError, QuestionError, LLMError, StoreUnavailableError) as err:
+        except (ArgumentError, DayError, FilterError, QuestionError, LLMError, StoreUnavailableError, StateError) as err:
             raise ToolError(str(err)) from err
     return run
 
@@ -265,9 +293,9 @@ def _add_entry_tools(server: MCPServer, index: Index) -> None:
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
-    def get_entry(id: Annotated[str, Field(description="an entry id from search or list_entries")]) -> EntryOut:
+    def get_entry(id: Annotated[str, Field(description="an entry id from search or list_entries")]) -> EntryBibOut:
         """Everything the digest says about one entry: title, authors, tags, both commentaries,
-        abstract and links."""
+        abstract, links, and BibTeX to cite it."""
         v = index.fresh_view()
         entry = v.entries.get(id)
         if entry is None:
@@ -276,7 +304,22 @@ def _add_entry_tools(server: MCPServer, index: Index) -> None:
             close = close or difflib.get_close_matches(id, list(v.entries), n=3)
             hint = f"; close ones: {', '.join(close)}" if close else "; search or list_entries give ids"
             raise ArgumentError(f"no entry has the id {id!r}{hint}")
-        return EntryOut(**entry.to_dict())
+        return EntryBibOut(**entry.to_dict(), bibtex=bibtex([entry]))
+
+    @server.tool(annotations=READ_ONLY)
+    @_tool_errors
+    def list_follows() -> FollowsOut:
+        """The topics, authors, #tags and questions followed on this machine (`rag follow add`)."""
+        return FollowsOut(follows=[FollowOut(name=f.name, query=f.query, created=f.created)
+                                   for f in list_follows_of(settings)])
+
+    @server.tool(annotations=READ_ONLY)
+    @_tool_errors
+    def news(since: Annotated[str | None, Field(description="only entries of days from this one on, YYYY-MM-DD")] = None
+             ) -> NewsOut:
+        """What each follow picked up from the days indexed since it was added, newest first."""
+        day = parse_day(since) if since else None
+        return NewsOut(**news_json(settings, index, since=day))
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
