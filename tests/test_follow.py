@@ -34,9 +34,9 @@ NEW_DAY = date(2031, 6, 2)
 ON_TOPIC = entry(
     "Zebra-Tokens: Striped Positional Codes for Long Video", "Mina Park, Jonas Weber",
     "시간 축을 줄무늬 패턴의 위치 코드로 표현해 긴 비디오에서도 프레임 순서를 유지하는 방법.",
-    "Encodes the time axis as striped positional codes so frame order survives in hour-long videos.",
-    abstract="We introduce Zebra-Tokens, striped positional codes that let video transformers keep frame order "
-             "across hour-long clips without extra parameters. https://arxiv.org/abs/3106.01234",
+    # The paper's own link stands alone on a commentary line (links inside sentences cite others).
+    "Encodes the time axis as striped positional codes so frame order survives in hour-long videos.\n"
+    "https://arxiv.org/abs/3106.01234",
     tags="#video #long-context",
 )
 OFF_TOPIC = entry(
@@ -131,3 +131,83 @@ def test_the_watcher_matches_follows_after_the_reindex_it_runs(digest, tmp_path)
             time.sleep(0.5)
     finally:
         stop_process(proc, 30)
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def test_the_app_serves_each_follow_as_an_atom_feed_that_validates(digest, tmp_path):
+    rag(digest, "follow", "add", "striped positional codes for long video", "--name", "zebra")
+    rag(digest, "follow", "add", "curriculum ordered by tide tables", "--name", "tides")
+    add_new_day(digest)
+    rag(digest, "reindex")
+    with running_app(tmp_path, Path(digest["RAG_INDEX_DIR"]), RAG_STATE_DIR=digest["RAG_STATE_DIR"]) as app:
+        status, body = fetch(app.url + "feeds/zebra.atom")
+        assert status == 200
+        feed = feedparser.parse(body)
+        assert not feed.bozo, feed.bozo_exception
+        assert feed.version == "atom10"
+        [item] = feed.entries
+        assert item.title == ZEBRA
+        assert item.link == "https://arxiv.org/abs/3106.01234"  # the paper's own link
+        assert {t.term for t in item.tags} == {"video", "long-context"}
+        assert item.updated.startswith("2031-06-02")
+        assert "frame order survives" in item.content[0].value  # the digest author's take
+        everything = feedparser.parse(fetch(app.url + "feeds/all.atom")[1])
+        assert not everything.bozo and {e.title for e in everything.entries} == {ZEBRA, SALTMARSH}
+        assert fetch(app.url + "feeds/nope.atom")[0] == 404
+
+
+def test_with_a_login_feeds_need_the_users_token_and_a_wrong_one_is_the_same_404(digest, tmp_path):
+    rag(digest, "follow", "add", "#video")
+    settings = load_settings(index_dir=digest["RAG_INDEX_DIR"], state_dir=digest["RAG_STATE_DIR"])
+    token = new_feed_token(settings)
+    with running_app(tmp_path, Path(digest["RAG_INDEX_DIR"]), RAG_STATE_DIR=digest["RAG_STATE_DIR"],
+                     RAG_APP_TOKEN="app-password-123") as app:
+        feed = app.url + "feeds/video.atom"
+        assert fetch(feed + f"?token={token}")[0] == 200
+        assert fetch(app.url + f"feeds/all.atom?token={token}")[0] == 200
+        no_token, wrong, unknown = fetch(feed), fetch(feed + "?token=guess"), fetch(app.url + f"feeds/x.atom?token={token}")
+        assert no_token == wrong == unknown == (404, b"no such feed")
+        fresh = new_feed_token(settings)  # a new token revokes the old one
+        assert fetch(feed + f"?token={token}")[0] == 404 and fetch(feed + f"?token={fresh}")[0] == 200
+
+
+def test_mcp_lists_follows_gives_news_and_bibtex_for_an_entry(digest):
+    rag(digest, "follow", "add", "striped positional codes for long video", "--name", "zebra")
+    add_new_day(digest)
+    rag(digest, "reindex")
+    params = StdioServerParameters(command=sys.executable, args=["-m", "rag", "mcp"], env=digest, cwd=str(REPO))
+    with connect(params) as mcp:
+        follows = mcp.data("list_follows")["follows"]
+        assert [(f["name"], f["query"]) for f in follows] == [("zebra", "striped positional codes for long video")]
+        [item] = mcp.data("news")["follows"]
+        assert item["name"] == "zebra" and [e["title"] for e in item["entries"]] == [ZEBRA]
+        assert mcp.data("news", since="2031-07-01")["follows"][0]["entries"] == []
+        assert "not a day" in mcp.error("news", since="June")
+        got = mcp.data("get_entry", id=item["entries"][0]["id"])
+        assert got["bibtex"].startswith("@misc{park2031zebra,") and "eprint = {3106.01234}" in got["bibtex"]
+
+
+def test_a_damaged_or_locked_state_file_is_one_line_and_the_index_keeps_answering(digest):
+    rag(digest, "follow", "add", "#video")
+    path = state_file(load_settings(index_dir=digest["RAG_INDEX_DIR"], state_dir=digest["RAG_STATE_DIR"]))
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert "is locked by another process" in fails(digest, "follow", "add", "#rl")
+        add_new_day(digest)
+        assert "added 2" in rag(digest, "reindex")  # the reindex stands; its follows wait
+    finally:
+        holder.rollback()
+        holder.close()
+    path.write_bytes(b"this is not a database" * 100)
+    assert "is damaged" in fails(digest, "follow", "list")
+    assert "is damaged" in fails(digest, "news")
+    answer = json.loads(rag(digest, "ask", "Which paper uses striped positional codes for long video?", "--json"))
+    assert answer["citations"][0]["title"] == ZEBRA

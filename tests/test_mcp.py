@@ -22,7 +22,7 @@ from rag.config import MAX_QUESTION_CHARS
 pytestmark = pytest.mark.slow
 
 TOKEN_SHUFFLE_Q = "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?"
-TOOLS = {"search", "answer", "list_entries", "get_entry", "list_tags"}
+TOOLS = {"search", "answer", "list_entries", "get_entry", "list_tags", "list_follows", "news"}
 ENTRY_FIELDS = {"id", "day", "title", "authors", "tags", "comment_ko", "comment_en", "abstract", "links"}
 
 
@@ -75,7 +75,7 @@ def mcp(seed_index_copy):
 # --- the tools' shapes -----------------------------------------------------------------------
 
 
-def test_the_five_tools_are_listed_with_descriptions_and_input_and_output_schemas(mcp):
+def test_the_tools_are_listed_with_descriptions_and_input_and_output_schemas(mcp):
     tools = mcp.tools()
     assert set(tools) == TOOLS
     for tool in tools.values():

@@ -48,7 +48,8 @@ def _item(fg: FeedGenerator, entry: Entry, follows: list[str]) -> None:
         fe.category(term=tag)
     takes = [t for t in (take(entry.comment_en), take(entry.comment_ko)) if t]
     tags = " ".join("#" + t for t in entry.labels)
-    fe.summary("\n".join([f"{entry.day.isoformat()} {tags}".strip(), *takes, f"(follows: {', '.join(follows)})"]))
+    # Atom needs an entry's content when it has no link; every entry gets it, for one shape.
+    fe.content("\n".join([f"{entry.day.isoformat()} {tags}".strip(), *takes, f"(follows: {', '.join(follows)})"]), type="text")
 
 
 def atom(name: str, news: list[tuple[Follow, list[Entry]]], base_url: str) -> bytes:
