@@ -138,7 +138,7 @@ def record_feedback(
 def _turn_json(turn: object) -> object:
     """A history turn as JSON: an Answer becomes its text and cited ids (what `answer` reads back)."""
     if isinstance(turn, dict) and isinstance(turn.get("content"), Answer):
-        turn = {**turn, "content": turn["content"].text}
+        turn = turn["content"]
     if isinstance(turn, Answer):
         return {"role": "assistant", "content": turn.text, "citations": [c.entry.id for c in turn.citations]}
     return turn if isinstance(turn, (dict, str)) else list(turn)  # type: ignore[call-overload]
