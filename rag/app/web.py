@@ -19,6 +19,7 @@ from pathlib import Path
 import gradio as gr
 
 from rag.app import browse
+from rag.app import web_user as user_ui
 from rag.app.auth import is_admin
 from rag.app.brief import day_brief
 from rag.app.cards import CSS, filter_chips, sources_html
@@ -165,29 +166,31 @@ def export_file(turns: list[tuple[str, str]]) -> str | None:
 def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Blocks:
     """The Blocks app over an index, its reindexes run by `reindexer`."""
 
-    def respond(message, history, turns, start, end, tags, lang, request: gr.Request) -> Iterator[tuple]:
+    def respond(message, history, turns, start, end, tags, lang, session, request: gr.Request) -> Iterator[tuple]:
         ui = page_lang(request)
         if not (message or "").strip():
             gr.Warning(label("empty_question", ui))
-            yield (gr.skip(),) * 7
+            yield (gr.skip(),) * 8
             return
         prior = list(history or [])
+        at = len(prior) + 1  # the answer's place in the chat (what 👍/👎 name)
         history = prior + [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         try:
             filters = ui_filters(start, end, tags, index.days)
         except ValueError as err:
             gr.Warning(label("invalid_date", ui, error=err))
-            yield (gr.skip(),) * 6 + (message,)
+            yield (gr.skip(),) * 6 + (message, gr.skip())
             return
         chips, text = filter_chips(filters, ui), ""
         hide_brief = gr.Markdown(visible=False)
         state = reindexer.progress()
         if not index.manifest.entries and state.running:
             history[-1]["content"] = label("building", ui, phase=phase_text(state.phase, state.done, state.total, ui))
-            yield history, "", chips, gr.skip(), gr.skip(), hide_brief, message
+            yield history, "", chips, gr.skip(), gr.skip(), hide_brief, message, gr.skip()
             return
         try:
-            for item in answer_stream(index, settings, message, history=prior, filters=filters,
+            # The session's turns carry each answer's citations, so "the second one" is exact.
+            for item in answer_stream(index, settings, message, history=session.history() or prior, filters=filters,
                                       lang=None if lang == "auto" else lang):
                 if isinstance(item, Answer):
                     notice = f'<p class="notice">{html.escape(item.notice)}</p>' if item.notice else ""
@@ -195,14 +198,15 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
                     history[-1]["content"] = shown
                     turns = [*turns, (message, shown)]
                     yield (history, notice + sources_html(item, ui), filter_chips(item.filters, ui), turns,
-                           gr.DownloadButton(value=export_file(turns)), hide_brief, "")
+                           gr.DownloadButton(value=export_file(turns)), hide_brief, "",
+                           user_ui.remember(settings, session, at, message, item, shown, request))
                     return
                 text += item
                 history[-1]["content"] = answer_markdown(text)
-                yield history, gr.skip(), chips, gr.skip(), gr.skip(), hide_brief, ""
+                yield history, gr.skip(), chips, gr.skip(), gr.skip(), hide_brief, "", gr.skip()
         except (QuestionError, StoreUnavailableError) as err:
             history[-1]["content"] = html.escape(str(err))
-            yield history, "", chips, gr.skip(), gr.skip(), hide_brief, message
+            yield history, "", chips, gr.skip(), gr.skip(), hide_brief, message, gr.skip()
 
     def ask_api(question: str) -> dict:
         """One-shot answer for API clients (gradio_client): the `rag ask --json` shape."""
@@ -260,18 +264,20 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
 
     def on_load(request: gr.Request) -> tuple:
         ui = page_lang(request)
-        return gr.Button(visible=is_admin(settings, request.username)), brief_html(ui)
+        return gr.Button(visible=is_admin(settings, request.username)), brief_html(ui) + user_ui.follows_brief(
+            settings, index, request)
 
     def brief_html(ui: str) -> str:
         return day_brief(index, lang=ui) if index.days else ""
 
     def new_conversation() -> tuple:
-        return [], [], "", "", None, gr.Markdown(visible=True), ""
+        return [], [], "", "", None, gr.Markdown(visible=True), "", user_ui.Session()
 
     with gr.Blocks(title="Digest RAG", analytics_enabled=False) as app:
         gr.Markdown(I18N("title"))
         seen = gr.State(None)
         turns = gr.State([])
+        session = gr.State(user_ui.Session())
         with gr.Tab(I18N("ask_tab"), elem_id="tab-ask"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=300):
@@ -283,7 +289,8 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
                         export = gr.DownloadButton(I18N("export"), value=None, elem_id="export")
                     brief = gr.Markdown("", elem_id="brief")
                     chat = gr.Chatbot(label=I18N("answer"), height=520, sanitize_html=True, elem_id="chat",
-                                      buttons=["copy", "copy_all"])
+                                      buttons=["copy", "copy_all"], feedback_options=("Like", "Dislike"))
+                    mine = user_ui.controls(settings, index, chat, turns, session, brief)
                     gr.Examples(EXAMPLES, inputs=question, label=I18N("try"))
                 with gr.Column(scale=2, min_width=280):
                     chips = gr.HTML("", elem_id="active-filters")
@@ -304,12 +311,14 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
             status = gr.Markdown("", elem_id="index-status")
             reindex_btn = gr.Button(I18N("reindex"), elem_id="reindex", visible=False)
             report = gr.Textbox(label=I18N("last_reindex"), lines=6, interactive=False, elem_id="reindex-report")
+            gr.Markdown(lambda: user_ui.feedback_counts(settings), every=POLL_S * 5, elem_id="feedback-counts")
 
-        inputs = [question, chat, turns, start, end, tags, lang]
-        outputs = [chat, sources, chips, turns, export, brief, question]
-        question.submit(respond, inputs, outputs)
-        send.click(respond, inputs, outputs)
-        new.click(new_conversation, None, [chat, turns, sources, chips, export, brief, question])
+        inputs = [question, chat, turns, start, end, tags, lang, session]
+        outputs = [chat, sources, chips, turns, export, brief, question, session]
+        question.submit(respond, inputs, outputs).then(*mine.after_answer)
+        send.click(respond, inputs, outputs).then(*mine.after_answer)
+        new.click(new_conversation, None, [chat, turns, sources, chips, export, brief, question, session])
+        app.load(*mine.on_load)
         reindex_btn.click(run_reindex, None, report, api_name="reindex")
         watched = [seen, status, days["pick"], tagged["pick"], tags, report]
         gr.Timer(POLL_S).tick(refresh, seen, watched, show_progress="hidden")
