@@ -201,7 +201,7 @@ def controls(settings: Settings, index: Index, chat: gr.Chatbot, turns: gr.State
         bib = gr.DownloadButton("Export (.bib)", value=None, elem_id="export-bib", size="sm")
     comment = gr.Textbox(label="Feedback comment (optional, sent with 👍/👎)", elem_id="feedback-comment", lines=1)
     with gr.Accordion("Saved conversations", open=False, elem_id="saved"):
-        saved = gr.Dropdown(choices=[], label="Your conversations (newest first)", elem_id="saved-list")
+        saved = gr.Radio(choices=[], label="Your conversations (newest first)", elem_id="saved-list")
         with gr.Row():
             open_btn = gr.Button("Open", elem_id="saved-open", size="sm")
             delete_btn = gr.Button("Delete", elem_id="saved-delete", size="sm", variant="stop")
@@ -211,8 +211,8 @@ def controls(settings: Settings, index: Index, chat: gr.Chatbot, turns: gr.State
         link_btn = gr.Button("New feed link", elem_id="feed-link", size="sm")
         link = gr.Markdown("", elem_id="feed-url")
 
-    def listed(request: gr.Request) -> gr.Dropdown:
-        return gr.Dropdown(choices=saved_choices(settings, request), value=None)
+    def listed(request: gr.Request) -> gr.Radio:
+        return gr.Radio(choices=saved_choices(settings, request), value=None)
 
     def after(sess: Session, request: gr.Request) -> tuple:
         return listed(request), gr.DownloadButton(value=bib_file(sess, index))
@@ -221,11 +221,11 @@ def controls(settings: Settings, index: Index, chat: gr.Chatbot, turns: gr.State
         chat_value, md_turns, sess = reopen(settings, conversation, request)
         return chat_value, md_turns, sess, gr.Markdown(visible=False), gr.DownloadButton(value=bib_file(sess, index))
 
-    def renamed(conversation, new_title: str, request: gr.Request) -> gr.Dropdown:
+    def renamed(conversation, new_title: str, request: gr.Request) -> gr.Radio:
         _change(rename_conversation, conversation, new_title, request)
         return listed(request)
 
-    def deleted(conversation, request: gr.Request) -> gr.Dropdown:
+    def deleted(conversation, request: gr.Request) -> gr.Radio:
         _change(delete_conversation, conversation, None, request)
         return listed(request)
 
