@@ -199,7 +199,7 @@ def controls(settings: Settings, index: Index, chat: gr.Chatbot, turns: gr.State
     with gr.Row():
         follow_btn = gr.Button("Follow", elem_id="follow", size="sm")
         bib = gr.DownloadButton("Export (.bib)", value=None, elem_id="export-bib", size="sm")
-    comment = gr.Textbox(label="Feedback comment (optional, sent with 👍/👎)", elem_id="feedback-comment", lines=1)
+    comment = gr.Textbox(label="Feedback comment (optional, sent with Like or Dislike)", elem_id="feedback-comment", lines=1)
     with gr.Accordion("Saved conversations", open=False, elem_id="saved"):
         saved = gr.Radio(choices=[], label="Your conversations (newest first)", elem_id="saved-list")
         with gr.Row():
