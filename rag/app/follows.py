@@ -6,12 +6,10 @@ tool, the app's opening brief and the Atom feeds all read it)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import date
 
-from rag.ask.prepare import is_weak
-from rag.ask.retrieve import listing, search_index, understand_question
-from rag.config import Settings, load_settings
+from rag.api import members
+from rag.config import Settings
 from rag.index.commit import read_committed
 from rag.index.reader import Index, get_index
 from rag.model import Entry, Filters
@@ -19,23 +17,6 @@ from rag.state.db import StateError
 from rag.state.follows import Follow, add_follow, hits_of, list_follows, record_hits, start_run
 
 log = logging.getLogger(__name__)
-
-
-def members(question: str, filters: Filters | None = None, settings: Settings | None = None) -> list[Entry]:
-    """STAND-IN for `rag.api.members` (the lead's, landing on main): the entries within
-    `filters` that the question's topic or author membership admits. Replace this function by
-    `from rag.api import members`; only match_follows calls it."""
-    index = get_index(settings or load_settings())
-    view = index.fresh_view()
-    ids = filters.ids if filters else ()
-    if not ids:
-        return []
-    u = understand_question(view, question)
-    scope = replace(u.filters, ids=ids)
-    if u.listing:  # a #tag or a day: every new entry it admits
-        return [h.entry for h in listing(view, scope)]
-    hits = search_index(index, question, k=len(ids), filters=scope).hits
-    return [h.entry for h in hits if not is_weak([h])]
 
 
 def follow(settings: Settings, query: str, name: str | None = None, user: str = "") -> Follow:
