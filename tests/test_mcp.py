@@ -94,7 +94,7 @@ def test_the_tools_are_listed_with_descriptions_and_input_and_output_schemas(mcp
     assert listing["limit"]["default"] == 50 and listing["offset"]["minimum"] == 0
     assert tools["get_entry"].input_schema["required"] == ["id"]
     assert tools["list_tags"].input_schema["properties"] == {}
-    assert set(tools["get_entry"].output_schema["properties"]) == ENTRY_FIELDS
+    assert set(tools["get_entry"].output_schema["properties"]) == ENTRY_FIELDS | {"bibtex"}
     assert set(tools["list_entries"].output_schema["properties"]) == {"total", "offset", "limit", "next_offset", "entries"}
 
 

@@ -6,9 +6,10 @@ tool, the app's opening brief and the Atom feeds all read it)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 
-from rag.api import members
+from rag.api import members, understand
 from rag.config import Settings
 from rag.index.commit import read_committed
 from rag.index.reader import Index, get_index
@@ -33,11 +34,17 @@ def match_follows(settings: Settings) -> dict[str, int]:
     view = index.fresh_view()
     picked: dict[str, int] = {}
     for f, new_ids in start_run(settings, view.entries):
-        found = members(f.query, Filters(ids=tuple(new_ids)), settings) if new_ids else []
+        found = members(f.query, _within(f.query, new_ids, settings), settings) if new_ids else []
         picked[f"{f.user}/{f.name}".lstrip("/")] = record_hits(settings, f.user, f.name, ((e.id, e.day) for e in found))
     if any(picked.values()):
         log.info("follows picked up: %s", ", ".join(f"{k} {v}" for k, v in picked.items() if v))
     return picked
+
+
+def _within(query: str, ids: list[str], settings: Settings) -> Filters:
+    """The query's own filters (its #tags, days, authors) narrowed to the new ids: explicit
+    filters replace what a question names, so "#video" given only ids would admit them all."""
+    return replace(understand(query, settings).filters, ids=tuple(ids))
 
 
 def news_entries(settings: Settings, index: Index, user: str = "", since: date | None = None,
