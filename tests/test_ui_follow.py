@@ -9,6 +9,7 @@ import re
 import urllib.request
 from datetime import date
 
+import bibtexparser
 import feedparser
 import pytest
 from conftest import clean_env, run_rag
@@ -73,3 +74,19 @@ def test_a_saved_conversation_reopens_and_the_second_one_follows_up_on_it(page, 
     expect(page.locator('#chat [data-testid="bot"]')).to_have_count(2)
     assert cited_titles(page)[0] == first[1]
     shot(page, "saved-conversation-follow-up")
+
+
+def test_export_bib_downloads_the_cited_entries_as_bibtex_and_the_index_tab_counts_feedback(page, app):
+    ask(page, TOPIC_Q)
+    titles = cited_titles(page)
+    export = page.locator("#export-bib")
+    expect(export).to_be_enabled()
+    page.wait_for_function("() => document.querySelector('#export-bib a[href]')"
+                           " || !document.querySelector('#export-bib').disabled", timeout=ANSWER_MS)
+    with page.expect_download() as download:
+        export.click()
+    library = bibtexparser.parse_file(download.value.path())
+    assert library.failed_blocks == []
+    assert [e.fields_dict["title"].value.strip("{}") for e in library.entries] == titles
+    page.locator("#tab-index-button").click()
+    expect(page.locator("#feedback-counts")).to_contain_text(re.compile(r"Feedback: \d+ 👍, \d+ 👎"))

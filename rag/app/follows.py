@@ -14,7 +14,7 @@ from rag.config import Settings
 from rag.index.commit import read_committed
 from rag.index.reader import Index, get_index
 from rag.model import Entry, Filters
-from rag.state.db import StateError
+from rag.state.db import StateError, state_file
 from rag.state.follows import Follow, add_follow, hits_of, list_follows, record_hits, start_run
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,8 @@ def follow(settings: Settings, query: str, name: str | None = None, user: str = 
 def match_follows(settings: Settings) -> dict[str, int]:
     """Match every follow against the entries new to it; returns "user/name" -> entries picked up.
     Called after each successful reindex; costs nothing when nobody follows anything."""
-    if not list_follows(settings, user=None):
-        return {}
+    if not state_file(settings).exists() or not list_follows(settings, user=None):
+        return {}  # no state made yet: a reindex leaves no state folder behind
     index = get_index(settings)
     view = index.fresh_view()
     picked: dict[str, int] = {}
@@ -50,6 +50,8 @@ def _within(query: str, ids: list[str], settings: Settings) -> Filters:
 def news_entries(settings: Settings, index: Index, user: str = "", since: date | None = None,
                  name: str | None = None) -> list[tuple[Follow, list[Entry]]]:
     """Each of a user's follows (or the one named) with the entries it picked up, newest first."""
+    if not state_file(settings).exists():
+        return []
     view = index.fresh_view()
     out = []
     for f in list_follows(settings, user):
