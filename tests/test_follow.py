@@ -101,13 +101,14 @@ def test_a_reindex_picks_up_the_on_topic_entry_of_a_new_day_and_not_the_off_topi
     rag(digest, "follow", "add", "striped positional codes for long video", "--name", "zebra")
     rag(digest, "follow", "add", "#video")
     rag(digest, "follow", "add", "speculative decoding for faster sampling", "--name", "decoding")
-    assert news(digest) == {"decoding": [], "video": [], "zebra": []}  # nothing already indexed counts
+    rag(digest, "follow", "add", "papers by Mina Park", "--name", "park")
+    assert news(digest) == {"decoding": [], "park": [], "video": [], "zebra": []}  # nothing already indexed counts
     add_new_day(digest)
     proc = run_rag("reindex", "--json", env=digest)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["added"] == 2  # stdout stays one JSON document
-    assert news(digest) == {"decoding": [], "video": [ZEBRA], "zebra": [ZEBRA]}
-    assert news(digest, "--since", "2031-06-03") == {"decoding": [], "video": [], "zebra": []}
+    assert news(digest) == {"decoding": [], "park": [ZEBRA], "video": [ZEBRA], "zebra": [ZEBRA]}
+    assert news(digest, "--since", "2031-06-03") == {"decoding": [], "park": [], "video": [], "zebra": []}
     rag(digest, "reindex")  # nothing new: nothing picked up twice
     assert news(digest)["zebra"] == [ZEBRA]
     assert "zebra (striped positional codes for long video): 1 new" in rag(digest, "news")

@@ -6,14 +6,13 @@ tool, the app's opening brief and the Atom feeds all read it)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import date
 
-from rag.api import members, understand
+from rag.api import members
 from rag.config import Settings
 from rag.index.commit import read_committed
 from rag.index.reader import Index, get_index
-from rag.model import Entry, Filters
+from rag.model import Entry
 from rag.state.db import StateError, state_file
 from rag.state.follows import Follow, add_follow, hits_of, list_follows, record_hits, start_run
 
@@ -25,6 +24,14 @@ def follow(settings: Settings, query: str, name: str | None = None, user: str = 
     return add_follow(settings, query, name, read_committed(settings)[0].entries, user)
 
 
+def _new_members(query: str, new_ids: list[str], entries: dict[str, Entry], settings: Settings) -> list[Entry]:
+    """The new entries the query's membership admits, judged over the whole digest as an answer
+    would (membership ranks candidates against each other, so judged among a day's few new
+    entries alone, the best of them would pass whatever it is about)."""
+    admitted = {e.id for e in members(query, None, settings)}
+    return [entries[i] for i in new_ids if i in admitted]
+
+
 def match_follows(settings: Settings) -> dict[str, int]:
     """Match every follow against the entries new to it; returns "user/name" -> entries picked up.
     Called after each successful reindex; costs nothing when nobody follows anything."""
@@ -34,17 +41,11 @@ def match_follows(settings: Settings) -> dict[str, int]:
     view = index.fresh_view()
     picked: dict[str, int] = {}
     for f, new_ids in start_run(settings, view.entries):
-        found = members(f.query, _within(f.query, new_ids, settings), settings) if new_ids else []
+        found = _new_members(f.query, new_ids, view.entries, settings) if new_ids else []
         picked[f"{f.user}/{f.name}".lstrip("/")] = record_hits(settings, f.user, f.name, ((e.id, e.day) for e in found))
     if any(picked.values()):
         log.info("follows picked up: %s", ", ".join(f"{k} {v}" for k, v in picked.items() if v))
     return picked
-
-
-def _within(query: str, ids: list[str], settings: Settings) -> Filters:
-    """The query's own filters (its #tags, days, authors) narrowed to the new ids: explicit
-    filters replace what a question names, so "#video" given only ids would admit them all."""
-    return replace(understand(query, settings).filters, ids=tuple(ids))
 
 
 def news_entries(settings: Settings, index: Index, user: str = "", since: date | None = None,
