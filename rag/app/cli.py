@@ -306,7 +306,7 @@ def follow_add_cmd(query: str, name: str | None) -> None:
     """Follow a topic, an author, a #tag or a question from now on."""
     from rag.app.follows import follow
 
-    f = follow(load_settings(), query, name)
+    f = follow(_settings(), query, name)
     click.echo(f"following {f.query!r} as {f.name}")
 
 
@@ -317,7 +317,7 @@ def follow_list_cmd(as_json: bool) -> None:
     """List your follows."""
     from rag.state.follows import list_follows
 
-    follows = list_follows(load_settings())
+    follows = list_follows(_settings())
     if as_json:
         _emit([{"name": f.name, "query": f.query, "created": f.created} for f in follows])
     for f in [] if as_json else follows:
@@ -331,7 +331,7 @@ def follow_remove_cmd(name: str) -> None:
     """Stop following NAME."""
     from rag.state.follows import remove_follow
 
-    remove_follow(load_settings(), name)
+    remove_follow(_settings(), name)
     click.echo(f"removed {name}")
 
 
@@ -370,7 +370,7 @@ def feedback_export_cmd(out: str) -> None:
     they have gold."""
     from rag.state.feedback import export, review_path
 
-    ready, review = export(load_settings(), Path(out))
+    ready, review = export(_settings(), Path(out))
     click.echo(f"{ready} question{'s' if ready != 1 else ''} with gold in {out}; "
                f"{review} to review in {review_path(Path(out))}")
 
