@@ -209,6 +209,7 @@ def build_server(index: Index, settings: Settings, token: str | None = None) -> 
     _add_search(server, index)
     _add_answer(server, index, settings)
     _add_entry_tools(server, index)
+    _add_follow_tools(server, index, settings)
     _add_day_resource(server, index)
     return server
 
@@ -308,6 +309,17 @@ def _add_entry_tools(server: MCPServer, index: Index) -> None:
 
     @server.tool(annotations=READ_ONLY)
     @_tool_errors
+    def list_tags() -> TagsOut:
+        """Every tag of the digest with how many entries carry it, most used first."""
+        counts = index.fresh_view().tags
+        return TagsOut(tags=[TagOut(tag=t, count=n) for t, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))])
+
+
+def _add_follow_tools(server: MCPServer, index: Index, settings: Settings) -> None:
+    """list_follows and news: what this machine follows and what each follow picked up."""
+
+    @server.tool(annotations=READ_ONLY)
+    @_tool_errors
     def list_follows() -> FollowsOut:
         """The topics, authors, #tags and questions followed on this machine (`rag follow add`)."""
         return FollowsOut(follows=[FollowOut(name=f.name, query=f.query, created=f.created)
@@ -320,13 +332,6 @@ def _add_entry_tools(server: MCPServer, index: Index) -> None:
         """What each follow picked up from the days indexed since it was added, newest first."""
         day = parse_day(since) if since else None
         return NewsOut(**news_json(settings, index, since=day))
-
-    @server.tool(annotations=READ_ONLY)
-    @_tool_errors
-    def list_tags() -> TagsOut:
-        """Every tag of the digest with how many entries carry it, most used first."""
-        counts = index.fresh_view().tags
-        return TagsOut(tags=[TagOut(tag=t, count=n) for t, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))])
 
 
 def _add_day_resource(server: MCPServer, index: Index) -> None:
