@@ -46,7 +46,8 @@ from rag.digest import DAY_SUFFIX, day_files
 from rag.index.locks import IndexLockedError
 from rag.index.manifest import ManifestError
 from rag.index.reindex import reindex
-from rag.index.scan import check_data_dir, file_sha256
+from rag.digest import check_data_dir
+from rag.index.scan import file_sha256
 from rag.index.store import StoreUnavailableError
 from rag.model import ReindexReport
 

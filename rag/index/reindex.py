@@ -47,7 +47,8 @@ from rag.index.embeddings import get_embedder
 from rag.index.lexical import keep_lexical, lexical_key, lexical_path, open_lexical
 from rag.index.locks import reindex_lock, server_lease
 from rag.index.manifest import EntryRecord, Manifest, ManifestError
-from rag.index.scan import check_data_dir, scan
+from rag.digest import check_data_dir
+from rag.index.scan import scan
 from rag.index.store import (
     Writer,
     begin_write,
