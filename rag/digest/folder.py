@@ -48,7 +48,8 @@ def _refusal(path: Path, data_dir: Path, root: Path) -> str:
         return "file name is not valid UTF-8; rename the file to index it"
     if any(unicodedata.category(ch) == "Cc" for ch in name):
         return "file name holds a control character (a newline, a tab...); rename the file to index it"
-    if not path.resolve().is_relative_to(root):
+    # rglob does not descend into linked folders, so only the file itself can be a link.
+    if path.is_symlink() and not path.resolve().is_relative_to(root):
         return "symbolic link to a file outside the data folder; only links inside it are followed"
     return ""
 
