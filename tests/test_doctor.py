@@ -131,3 +131,10 @@ def test_the_command_exits_1_on_a_problem_and_0_once_repaired(index):
     fixed = CliRunner().invoke(main, ["doctor", "--index", str(index.index_dir), "--repair"])
     assert fixed.exit_code == 0, fixed.output
     assert fixed.stdout.splitlines()[-1] == "The index is sound."
+
+
+def test_with_a_chroma_server_the_doctor_says_it_checks_local_indexes_only(tmp_path):
+    result = CliRunner().invoke(main, ["doctor", "--index", str(tmp_path / "i")],
+                                env={"RAG_CHROMA_URL": "http://127.0.0.1:9"})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: `rag doctor` checks a local index; the Chroma server at http://127.0.0.1:9")

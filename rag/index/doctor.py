@@ -39,16 +39,23 @@ CHECK_NAME = "doctor.json"  # the last check, for the app
 UPSERT_BATCH = 1000
 
 
+class NotLocalError(ValueError):
+    """The index lives on a Chroma server, which keeps its own store."""
+
+
 def check(settings: Settings) -> list[str]:
     """What is wrong with the index, one line each (empty when it is sound); kept for `last_check`."""
+    if not is_local(settings):
+        raise NotLocalError(
+            f"`rag doctor` checks a local index; the Chroma server at {settings.chroma_url} keeps its own store, "
+            "and readers there ignore chunks no manifest owns"
+        )
     problems = _problems(settings)
     _remember(settings, problems)
     return problems
 
 
 def _problems(settings: Settings) -> list[str]:
-    if not is_local(settings):
-        return []  # a Chroma server keeps its own store; readers ignore chunks no manifest owns
     try:
         manifest = read_committed(settings)[0]
     except ManifestError as err:
@@ -94,7 +101,7 @@ def repair(settings: Settings) -> list[str]:
     """Rebuild what is derived, under the reindex lock; returns what was done, one line each."""
     index_dir = Path(settings.index_dir)
     if not is_local(settings):
-        return []
+        check(settings)  # says why there is nothing to do
     done: list[str] = []
     with index_faults(index_dir), reindex_lock(index_dir):
         manifest = read_committed(settings)[0]
