@@ -5,8 +5,10 @@
 For each index (e.g. bench_startup.py's corpus build and bench_scale.py's 100k build), each run
 copies the index, adds one new day of 5 entries to a copy of its data folder's file list
 (the corpus's 2025-12-02 moved to a day after everything, its titles marked, so all of it is
-new text) and times `rag reindex --json` in a fresh process: wall time and peak RSS. Prints
-the best of N per index and each one's ratio to the first, measured in the same run.
+new text) and times `rag reindex --json` in a fresh process: wall time, peak RSS, and the bytes
+it wrote as a share of the index (the sizes of the files it created or rewrote, which counts a
+copied store in full). Then a second, no-op reindex of the same copy is timed. Prints the best
+of N per index and each one's ratio to the first, measured in the same run.
 """
 
 from __future__ import annotations
@@ -39,12 +41,18 @@ def new_day_text() -> str:
     return "\n".join(out) + "\n"
 
 
-def one_run(data: Path, index: Path, work: Path) -> tuple[float, float]:
-    """Copy the index, link the data files plus the new day, reindex cold; (wall s, peak RSS MB)."""
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(index, work / "index")
-    shutil.copytree(data, work / "data", copy_function=os.link)
-    (work / "data" / "new-day.txt").write_text(new_day_text(), encoding="utf-8")
+def tree_bytes(root: Path, since_ns: int = 0) -> int:
+    """Bytes of the files under root (only those modified at or after since_ns, when given)."""
+    total = 0
+    for folder, _, names in os.walk(root):
+        for name in names:
+            st = os.stat(os.path.join(folder, name))
+            total += st.st_size if st.st_mtime_ns >= since_ns else 0
+    return total
+
+
+def timed_reindex(work: Path, expect: str) -> tuple[float, float]:
+    """`rag reindex --json` in a fresh process over work/; (wall s, peak RSS MB)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
     env.update(RAG_DATA_DIR=str(work / "data"), RAG_INDEX_DIR=str(work / "index"))
     with tempfile.TemporaryFile() as out:
@@ -55,10 +63,25 @@ def one_run(data: Path, index: Path, work: Path) -> tuple[float, float]:
         wall = time.perf_counter() - started
         out.seek(0)
         report = out.read().decode()
-    if os.waitstatus_to_exitcode(status) or '"added": 5' not in report:
-        raise RuntimeError(f"reindex of {index} did not add the 5 new entries: {report[-500:]}")
-    shutil.rmtree(work, ignore_errors=True)
+    if os.waitstatus_to_exitcode(status) or expect not in report:
+        raise RuntimeError(f"reindex of {work} did not report {expect}: {report[-500:]}")
     return wall, usage.ru_maxrss / 1024
+
+
+def one_run(data: Path, index: Path, work: Path) -> tuple[float, float, float, float]:
+    """Copy the index, link the data files plus the new day, reindex cold, then again with
+    nothing new; (wall s, peak RSS MB, share of the index written, no-op wall s)."""
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(index, work / "index")
+    shutil.copytree(data, work / "data", copy_function=os.link)
+    (work / "data" / "new-day.txt").write_text(new_day_text(), encoding="utf-8")
+    size = tree_bytes(work / "index")
+    since = time.time_ns()
+    wall, rss = timed_reindex(work, '"added": 5')
+    written = tree_bytes(work / "index", since) / size
+    noop, _ = timed_reindex(work, '"added": 0')
+    shutil.rmtree(work, ignore_errors=True)
+    return wall, rss, written, noop
 
 
 @click.command()
@@ -69,18 +92,19 @@ def one_run(data: Path, index: Path, work: Path) -> tuple[float, float]:
               show_default=True, help="Where the copies go (removed after each run).")
 def main(indexes: tuple[str, ...], runs: int, workdir: Path) -> None:
     """Time one new day per index and print each one's best and its ratio to the first."""
-    best: dict[str, tuple[float, float]] = {}
+    best: dict[str, tuple[float, float, float, float]] = {}
     for spec in indexes:
         name, _, paths = spec.partition("=")
         data, _, index = paths.partition(":")
         if not (name and Path(data).is_dir() and (Path(index) / "manifest.json").exists()):
             raise click.BadParameter(f"expected NAME=DATA_DIR:INDEX_DIR of a built index, got {spec!r}")
         results = [one_run(Path(data), Path(index), workdir) for _ in range(runs)]
-        best[name] = min(results)
-        click.echo(f"{name}: runs {', '.join(f'{w:.2f} s' for w, _ in results)}", err=True)
+        best[name] = min(results)[:3] + (min(r[3] for r in results),)
+        click.echo(f"{name}: runs {', '.join(f'{r[0]:.2f} s' for r in results)}", err=True)
     first = next(iter(best.values()))[0]
-    for name, (wall, rss) in best.items():
-        click.echo(f"{name:<12} one new day {wall:6.2f} s  peak RSS {rss:6.0f} MB  ×{wall / first:.2f} of the first")
+    for name, (wall, rss, written, noop) in best.items():
+        click.echo(f"{name:<12} one new day {wall:6.2f} s  peak RSS {rss:6.0f} MB  wrote {written:5.1%} of the index"
+                   f"  ×{wall / first:.2f} of the first  no-op reindex {noop:5.2f} s")
 
 
 if __name__ == "__main__":

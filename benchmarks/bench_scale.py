@@ -91,7 +91,7 @@ def corpus_days() -> list[tuple[Path, list[int], int]]:
 def variant_text(text: str, title_lines: list[int], n: int) -> str | None:
     """The day file re-dated n*12 years on with " [variant n]" on every title; None when the
     new day does not exist (29 February of a non-leap century year)."""
-    from rag.digest import _parse_day  # the parser's own reading of line 1
+    from rag.digest.parse import _parse_day  # the parser's own reading of line 1
 
     lines = text.split("\n")
     day = _parse_day(lines[0])

@@ -1,4 +1,4 @@
-"""Specification of the day-file parser (rag/digest.py)."""
+"""Specification of the day-file parser (rag.digest)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag import digest
+from rag.digest import parse as digest
 from rag.digest import ParseError, parse_day_file, parse_day_text, parse_dir
 from rag.model import Entry
 from rag.text import normalize_title
@@ -415,13 +415,15 @@ def test_parse_dir_skips_a_bad_file_and_keeps_the_good_ones(tmp_path):
     assert [(error.file, error.line) for error in report.errors] == [(str(bad), 1)]
 
 
-def test_parse_dir_reports_a_second_file_for_the_same_day(tmp_path):
+def test_parse_dir_reads_two_files_of_one_day_and_skips_an_entry_given_twice(tmp_path):
+    # The same rule as the index's scan: a day may span files, an entry id may not repeat.
     first = write(tmp_path / "1.txt", "2031년 3월 4일\nT\n(A)\n")
-    second = write(tmp_path / "2.txt", "2031년 3월 4일\nT\n(A)\n")
+    second = write(tmp_path / "2.txt", "2031년 3월 4일\nT\n(A)\nU\n(B)\n")
     report = parse_dir(tmp_path)
-    assert list(report.files) == [str(first)]
+    assert [e.title for e in report.files[str(first)]] == ["T"]
+    assert [e.title for e in report.files[str(second)]] == ["U"]
     [error] = report.errors
-    assert (error.file, error.line) == (str(second), 1)
+    assert (error.file, error.line) == (str(second), 2)
     assert str(first) in error.message
 
 
@@ -433,7 +435,7 @@ def test_parse_dir_keeps_empty_days(tmp_path):
 
 
 def test_parse_dir_of_a_missing_directory_says_so(tmp_path):
-    with pytest.raises(FileNotFoundError, match="data directory not found"):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
         parse_dir(tmp_path / "nope")
 
 

@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from conftest import REPO, SEEDS, clean_env, run_rag, seed_settings_for
 
 from rag.app.cli import main
-from rag.app.watch import Batch, Watcher, signature
+from rag.app.watch import Backoff, Batch, Watcher, signature
 from rag.config import load_settings
 from rag.index.commit import read_committed
 from rag.index.locks import reindex_lock
@@ -364,22 +364,51 @@ def test_watcher_thread_reports_goes_on_after_a_failing_callback_and_stops(tmp_p
 
     watcher = Watcher(settings, on_report=on_report, settle_s=0.3, warm_up=False).start()
     try:
-        wait_until(lambda: watcher.runs == 1, 30, "the catch-up run")
-        assert watcher.state().watching and reports[0].unchanged == 33
+        wait_until(lambda: len(reports) == 1, 30, "the catch-up run")
+        assert watcher.ready.is_set() and reports[0].unchanged == 33
         (data / "new.txt").write_text(day_text(HERON_DAY, HERON), encoding="utf-8")
         (data / "broken.txt").write_text("no date here\n", encoding="utf-8")
-        wait_until(lambda: watcher.runs == 2, 30, "the run for the new day")
-        state = watcher.state()
-        assert (state.last_report.added, state.last_report.skipped) == (1, 1)
-        assert state.last_error == "" and state.pending == ()
-        text = state.text()  # what the app's Index tab shows
-        assert "Last automatic reindex" in text and "added 1" in text
-        assert f"skipped: {data / 'broken.txt'}:1:" in text
+        wait_until(lambda: len(reports) == 2, 30, "the run for the new day")
+        assert (reports[1].added, reports[1].skipped) == (1, 1)
+        assert reports[1].errors[0].startswith(f"{data / 'broken.txt'}:1:")
+        assert watcher.batch.paths == {}
     finally:
         watcher.stop(timeout=30)
     assert not watcher._thread.is_alive()
-    assert not watcher.state().watching
     assert len(reports) == 2
+
+
+def test_backoff_doubles_after_each_failure_up_to_its_cap_and_starts_over_after_a_success():
+    backoff = Backoff(first_s=5, cap_s=30)
+    assert [backoff.failed() for _ in range(5)] == [5, 10, 20, 30, 30]
+    backoff.succeeded()
+    assert backoff.failed() == 5
+
+
+def test_a_failing_reindex_is_retried_with_growing_waits_then_runs_once_fixed(tmp_path, seed_index_copy, caplog):
+    data = tmp_path / "data"
+    shutil.copytree(SEEDS, data)
+    settings = seed_settings_for(seed_index_copy(), data)
+    manifest = read_committed(settings)[0]
+    store = Path(settings.index_dir) / "chroma" / manifest.generation / "chroma.sqlite3"
+    intact = store.read_bytes()
+    store.write_bytes(b"")  # every reindex now refuses to commit
+    reports = []
+    caplog.set_level("ERROR", logger="rag.app.watch")
+    watcher = Watcher(settings, on_report=reports.append, settle_s=0.1, warm_up=False, retry_s=0.2,
+                      retry_cap_s=0.8).start()
+    try:
+        (data / "new.txt").write_text(day_text(HERON_DAY, HERON), encoding="utf-8")
+        wait_until(lambda: watcher.backoff.failures >= 5, 60, "five failed reindexes")
+        waits = [re.search(r"retrying in ([0-9.]+) s", r.getMessage()).group(1) for r in caplog.records]
+        assert waits[:5] == ["0.2", "0.4", "0.8", "0.8", "0.8"]
+        assert all("rag doctor --repair" in r.getMessage() for r in caplog.records)
+        assert reports == []
+        store.write_bytes(intact)
+        wait_until(lambda: reports, 30, "the reindex once the store is sound")
+        assert reports[0].added == 1 and watcher.backoff.failures == 0
+    finally:
+        watcher.stop(timeout=30)
 
 
 # --- the command -----------------------------------------------------------------------------

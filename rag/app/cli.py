@@ -82,6 +82,31 @@ def reindex_cmd(data: str | None, index: str | None, as_json: bool) -> None:
             click.echo(f"follow {name}: {count} new", err=True)
 
 
+@main.command("doctor")
+@click.option("--index", type=click.Path(), help="Index folder (default: RAG_INDEX_DIR or .rag/).")
+@click.option("--repair", is_flag=True, help="Rebuild what is derived (no embedding) and delete leftovers.")
+@click.option("--json", "as_json", is_flag=True, help="Print {\"repaired\", \"problems\"} as JSON.")
+@friendly
+def doctor_cmd(index: str | None, repair: bool, as_json: bool) -> None:
+    """Check that the manifest, the vector store and the lexical index agree; exit 1 if not."""
+    from rag.index.doctor import check
+    from rag.index.doctor import repair as repair_index
+
+    settings = _settings(index=index)
+    repaired = repair_index(settings) if repair else []
+    problems = check(settings)
+    if as_json:
+        _emit({"repaired": repaired, "problems": problems})
+    else:
+        for line in repaired:
+            click.echo(f"repaired: {line}")
+        for line in problems:
+            click.echo(f"problem: {line}")
+        click.echo("The index is sound." if not problems else f"{len(problems)} problem(s) left.")
+    if problems:
+        sys.exit(1)
+
+
 @main.command("ask")
 @click.argument("question")
 @click.option("--index", type=click.Path(), help="Index folder.")

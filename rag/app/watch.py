@@ -35,26 +35,26 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import watchfiles
 
 from rag.app.follows import after_reindex
-from rag.app.reindexing import report_line, report_text
+from rag.app.reindexing import report_line
 from rag.config import Settings
-from rag.digest import DAY_SUFFIX, day_files
+from rag.digest import DAY_SUFFIX, check_data_dir, day_files, shown_name
 from rag.index.locks import IndexLockedError
 from rag.index.manifest import ManifestError
 from rag.index.reindex import reindex
-from rag.index.scan import check_data_dir, file_sha256
+from rag.index.scan import file_sha256
 from rag.index.store import StoreUnavailableError
 from rag.model import ReindexReport
 
 log = logging.getLogger(__name__)
 
 LOCK_WAIT_S = 1.0  # one wait for another reindex's lock; the watcher retries until it gets it
-RETRY_S = 5.0  # after a failed reindex (store down, data folder gone), try again this much later
+RETRY_S = 5.0  # after a failed reindex (store down, data folder gone), the first wait before trying again
+RETRY_CAP_S = 300.0  # ...doubling after each failure in a row, up to this
 # Failures that say what is wrong in one sentence; anything else is logged with its traceback.
 EXPECTED = (StoreUnavailableError, ManifestError, OSError, ValueError)
 NAMES_SHOWN = 3  # changed paths named in a report line
@@ -122,28 +122,27 @@ class Batch:
             self.paths.pop(path, None)
 
 
-@dataclass(frozen=True)
-class WatchState:
-    """What the watcher is doing, for the app's Index tab."""
+@dataclass
+class Backoff:
+    """How long to wait after failures in a row: doubling from first_s up to cap_s.
 
-    data_dir: Path
-    watching: bool
-    runs: int
-    pending: tuple[str, ...]  # changed paths still settling, relative to data_dir
-    last_report: ReindexReport | None
-    last_run: datetime | None
-    last_error: str
+    A fault that lasts (a full disk, a damaged store) must not be retried every few seconds:
+    each attempt loads the store and logs, and before reindexes cleaned up after themselves
+    each one also left a copy of the store behind.
+    """
 
-    def text(self) -> str:
-        """A few lines for people: what is watched, the last reindex and its skipped files."""
-        lines = [f"{'Watching' if self.watching else 'Not watching'} {self.data_dir}."]
-        if self.pending:
-            lines.append(f"Waiting for {describe(self.pending)} to settle.")
-        if self.last_report is not None and self.last_run is not None:
-            lines.append(f"Last automatic reindex {self.last_run:%Y-%m-%d %H:%M:%S}: {report_text(self.last_report)}")
-        if self.last_error:
-            lines.append(f"Last automatic reindex failed: {self.last_error}")
-        return "\n".join(lines)
+    first_s: float
+    cap_s: float
+    failures: int = 0
+
+    def failed(self) -> float:
+        """Count a failure; the wait before the next attempt."""
+        self.failures += 1
+        return min(self.first_s * 2 ** (self.failures - 1), self.cap_s)
+
+    def succeeded(self) -> None:
+        """Start again from first_s at the next failure."""
+        self.failures = 0
 
 
 def describe(names: Iterable[str]) -> str:
@@ -168,6 +167,8 @@ class Watcher:
         max_wait_s: float | None = None,
         catch_up: bool = True,
         warm_up: bool = True,
+        retry_s: float = RETRY_S,
+        retry_cap_s: float = RETRY_CAP_S,
     ) -> None:
         self.settings = settings
         self.data_dir = Path(settings.data_dir).resolve()
@@ -181,12 +182,10 @@ class Watcher:
         self.warm_up = warm_up
         self.batch = Batch(self.settle_s, settings.watch_max_wait_s if max_wait_s is None else max_wait_s)
         self.ready = threading.Event()  # set once changes are being watched
-        self.runs = 0
-        self.last_report: ReindexReport | None = None
-        self.last_run: datetime | None = None
-        self.last_error = ""
+        self.backoff = Backoff(retry_s, retry_cap_s)  # of failed reindexes
+        self._watch_backoff = Backoff(retry_s, retry_cap_s)  # of a watch that broke (the folder went away)
         self._stop = threading.Event()
-        self._lock = threading.Lock()  # the batch is read by state() from other threads
+        self._lock = threading.Lock()  # the batch is shared with the thread that runs the watch
         self._thread: threading.Thread | None = None
         self._known: set[Path] = set()  # day files seen, to tell whether a removed folder held any
         self._retry_at = 0.0
@@ -219,7 +218,6 @@ class Watcher:
             self._warm_up()
         self._known = set(day_files(self.data_dir))
         tick_ms = int(min(max(self.settle_s * 1000 / 4, 50), 500))
-        last_failure = ""
         while not self._stop.is_set():
             try:
                 # With yield_on_timeout an empty set arrives every tick, so settling is
@@ -230,12 +228,11 @@ class Watcher:
                 ):
                     self._tick(changes)
             except Exception as err:  # e.g. the data folder went away: watch again when it is back
-                if str(err) != last_failure:
-                    log.error("watching %s failed: %s; retrying every %.0f s", self.data_dir, err, RETRY_S)
-                    last_failure = str(err)
+                wait_s = self._watch_backoff.failed()
+                log.error("watching %s failed: %s; retrying in %.3g s", self.data_dir, err, wait_s)
                 self.ready.clear()
                 self.catch_up = True  # changes made meanwhile were not seen
-                self._stop.wait(RETRY_S)
+                self._stop.wait(wait_s)
         log.info("stopped watching %s", self.data_dir)
 
     def _warm_up(self) -> None:
@@ -261,6 +258,7 @@ class Watcher:
                         self.batch.add(self.data_dir, now)
                         self.catch_up = False
                 self.ready.set()
+                self._watch_backoff.succeeded()
                 log.info("watching %s for day files (settle %.2g s)", self.data_dir, self.settle_s)
             with self._lock:
                 for change, raw in changes:
@@ -298,16 +296,15 @@ class Watcher:
                 self._lock_noted = True
             return  # the batch stays: the next tick tries again
         except Exception as err:
-            self.last_error = str(err) or type(err).__name__
-            self._retry_at = time.monotonic() + RETRY_S
-            log.error("reindex after changes to %s failed: %s; retrying in %.0f s", what, self.last_error, RETRY_S,
-                      exc_info=not isinstance(err, EXPECTED))
+            wait_s = self.backoff.failed()
+            self._retry_at = time.monotonic() + wait_s
+            log.error("reindex after changes to %s failed: %s; retrying in %.3g s", what, str(err) or type(err).__name__,
+                      wait_s, exc_info=not isinstance(err, EXPECTED))
             return
         self._lock_noted = False
+        self.backoff.succeeded()
         with self._lock:
             self.batch.done(paths)
-            self.runs += 1
-            self.last_report, self.last_run, self.last_error = report, datetime.now(), ""
             waiting = len(self.batch.paths)
         self._known = set(day_files(self.data_dir))
         # A batch closed by the cap leaves the changes that came after it for the next run.
@@ -323,30 +320,17 @@ class Watcher:
                 log.exception("the on_report callback failed; watching on")
 
     def _relative(self, path: Path) -> str:
+        """The path as the log shows it: relative to the data folder, escaped (a name may hold a newline)."""
         try:
-            return path.relative_to(self.data_dir).as_posix()
+            return shown_name(path.relative_to(self.data_dir).as_posix())
         except ValueError:
-            return str(path)
-
-    # --- state for the app -----------------------------------------------------------------
-
-    @property
-    def watching(self) -> bool:
-        """True while the watch loop runs and sees changes."""
-        return self.ready.is_set() and not self._stop.is_set()
-
-    def state(self) -> WatchState:
-        """A consistent snapshot of what the watcher is doing (safe from any thread)."""
-        with self._lock:
-            pending = tuple(sorted(self._relative(p) for p in self.batch.paths))
-            return WatchState(self.data_dir, self.watching, self.runs, pending,
-                              self.last_report, self.last_run, self.last_error)
+            return shown_name(path)
 
 
 def start_watching(settings: Settings, on_report: Callable[[ReindexReport], None] | None = None) -> Watcher:
     """Watch settings.data_dir in a background thread (for `rag serve --watch`); returns the Watcher.
 
     `on_report` runs in the watcher's thread after each reindex (an app refreshes its Index
-    there); `watcher.state().text()` says what the watcher is doing; `watcher.stop()` ends it.
+    there); `watcher.stop()` ends it.
     """
     return Watcher(settings, on_report=on_report).start()

@@ -24,7 +24,7 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from rag.digest import ParseError, day_files, parse_day_file
+from rag.digest import ParseError, check_data_dir, day_files, parse_day_file
 from rag.model import Entry
 
 WINDOW_CHARS = 1000
@@ -118,8 +118,7 @@ def day_file_windows(rel: str, text: str, entries: Sequence[Entry]) -> list[Wind
 def load_windows(data_dir: Path) -> WindowCorpus:
     """Windows of every day file under data_dir; files that do not parse are skipped."""
     data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise FileNotFoundError(f"data directory {data_dir} does not exist")
+    check_data_dir(data_dir)
     digest = hashlib.sha256(f"v{BASELINE_VERSION}/{WINDOW_CHARS}/{WINDOW_OVERLAP}".encode())
     windows: list[Window] = []
     skipped: list[str] = []

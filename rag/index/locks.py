@@ -1,6 +1,6 @@
 """Who may reindex: a file lock per index directory, and with a Chroma server a lease on it.
 
-The file lock serializes reindexes on one machine and guards its local files (token cache,
+The file lock (filelock) serializes reindexes on one machine and guards its local files (token cache,
 dirty flag). App processes on other machines share only the server, so there a lease record
 beside the committed manifest names who is reindexing. Chroma has no compare-and-set, so a
 taker writes its lease, waits SETTLE_S and reads it back: of two racing takers only the one
@@ -12,7 +12,6 @@ committing, a holder checks it still holds the lease, so one that lost it commit
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -24,6 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from rag.config import Settings
 from rag.index.remote import LEASE_ID, manifest_collection, read_record, write_record
 from rag.index.store import close_client, connect, is_local, server_errors
@@ -31,6 +32,7 @@ from rag.index.store import close_client, connect, is_local, server_errors
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "reindex.lock"
+HOLDER_NAME = "reindex.pid"  # the pid of the lock's holder, for the message of one that waits
 LEASE_S = 60.0  # a lease not renewed for this long is free: its holder is gone
 SETTLE_S = 0.3  # after writing a lease, read it back this much later
 POLL_S = 0.5  # how often a waiting reindex looks at the lease again
@@ -42,34 +44,35 @@ class IndexLockedError(RuntimeError):
 
 @contextmanager
 def reindex_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
-    """Hold the index's reindex lock; a second reindex waits up to wait_s, then refuses."""
+    """Hold the index's reindex lock; a second reindex waits up to wait_s, then refuses.
+
+    The holder's pid goes in a side file, so the refusal can name who holds the lock.
+    """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    # flock belongs to the open file, so a second reindex in this same process waits too.
-    with open(index_dir / LOCK_NAME, "a+") as fh:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    fh.seek(0)
-                    holder = fh.read().strip()
-                    who = f"process {holder}" if holder.isdigit() else "another process"
-                    raise IndexLockedError(
-                        f"another reindex ({who}) is updating the index in {index_dir}; "
-                        "wait for it to finish and try again"
-                    ) from None
-                time.sleep(0.1)
-        try:
-            fh.seek(0)
-            fh.truncate()
-            fh.write(str(os.getpid()))
-            fh.flush()
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    # An OS lock (flock) on its own open file: a second reindex in this same process waits
+    # too, and a holder killed with SIGKILL releases it with its process.
+    lock = FileLock(index_dir / LOCK_NAME, timeout=wait_s, thread_local=False, fallback_to_soft=False)
+    try:
+        lock.acquire(poll_interval=0.1)
+    except Timeout:
+        holder = _holder(index_dir)
+        who = f"process {holder}" if holder.isdigit() else "another process"
+        raise IndexLockedError(
+            f"another reindex ({who}) is updating the index in {index_dir}; wait for it to finish and try again"
+        ) from None
+    try:
+        (index_dir / HOLDER_NAME).write_text(str(os.getpid()), encoding="ascii")
+        yield
+    finally:
+        lock.release()
+
+
+def _holder(index_dir: Path) -> str:
+    try:
+        return (index_dir / HOLDER_NAME).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _read(coll) -> dict | None:

@@ -28,11 +28,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,14 +41,16 @@ import numpy as np
 from langchain_core.documents import Document
 
 from rag.config import Settings
-from rag.digest import PARSER_VERSION
+from rag.digest import PARSER_VERSION, check_data_dir
 from rag.index.chunking import chunk_entry, entry_hash
+from rag.index.checks import generation_problems
 from rag.index.commit import commit, read_committed
 from rag.index.embeddings import get_embedder
+from rag.index.faults import DAMAGED, fault, index_faults
 from rag.index.lexical import keep_lexical, lexical_key, lexical_path, open_lexical
 from rag.index.locks import reindex_lock, server_lease
 from rag.index.manifest import EntryRecord, Manifest, ManifestError
-from rag.index.scan import check_data_dir, scan
+from rag.index.scan import scan
 from rag.index.store import (
     Writer,
     begin_write,
@@ -107,10 +110,20 @@ def _committed(settings: Settings, report: ReindexReport) -> Manifest:
 
 
 def _clear_temp_files(index_dir: Path) -> None:
-    """Remove half-written temp files of a killed run (the renames that would commit them never ran)."""
-    for pattern in (".manifest-*.tmp", ".tokens-*.tmp", "lexical-tokens.json"):
-        for tmp in index_dir.glob(pattern):
-            tmp.unlink(missing_ok=True)
+    """Remove half-written manifests of a killed run (the renames that would commit them never ran)."""
+    for tmp in index_dir.glob(".manifest-*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def _verify(settings: Settings, manifest: Manifest) -> None:
+    """Refuse to build on or commit a local state whose generation does not hold exactly its
+    chunks (a zero-length or truncated Chroma file opens as an empty store, silently)."""
+    if not is_local(settings) or not manifest.generation:
+        return
+    path = generation_path(settings, manifest.generation)
+    problems = generation_problems(path, manifest.collection, manifest.chunk_ids())
+    if problems:
+        raise fault(DAMAGED, Path(settings.index_dir), problems[0])
 
 
 @dataclass
@@ -205,6 +218,9 @@ def _write_generation(settings: Settings, p: Plan, on_progress: Progress | None,
         tokens = pool.submit(_cache_tokens, index_dir, p.old, p.new)
         if p.pending:
             pool.submit(get_embedder(settings).embed_query, "warm-up")
+        _verify(settings, p.base)
+        # What killed runs left (their private copies) goes before a new copy is made.
+        sweep(settings, settings.collection, {p.old.generation, p.old.previous} - {""})
         _phase("copy")
         writer = begin_write(settings, p.new.collection, p.new.version, p.base.generation or None)
         try:
@@ -217,8 +233,11 @@ def _write_generation(settings: Settings, p: Plan, on_progress: Progress | None,
             tokens.result()
             _phase("finish")
             writer.finish()
+            _verify(settings, replace(p.new, generation=writer.generation))
         except BaseException:
-            close_client(writer.client)  # an uncommitted copy is swept by the next run
+            close_client(writer.client)
+            if writer.path is not None:  # a failed run leaves nothing behind (a killed one: the next sweeps)
+                shutil.rmtree(writer.path, ignore_errors=True)
             raise
     p.new.generation = writer.generation
     # Readers may still be on the old generation (never on one of old settings).
@@ -243,6 +262,8 @@ def apply(settings: Settings, p: Plan, report: ReindexReport, on_progress: Progr
         _cache_tokens(Path(settings.index_dir), p.old, p.new)
     _phase("commit")
     still_held()
+    if not p.writes_store:
+        _verify(settings, p.new)  # the same generation under a new manifest: still sound?
     commit(settings, p.new)
     return p.new
 
@@ -274,7 +295,8 @@ def _reindex(
     index_dir = Path(settings.index_dir)
     report = ReindexReport()
     check_data_dir(data_dir)  # before the lock: a typo must not create an index directory
-    with reindex_lock(index_dir, lock_wait_s), server_lease(settings, lock_wait_s) as still_held:
+    with index_faults(index_dir), reindex_lock(index_dir, lock_wait_s), \
+            server_lease(settings, lock_wait_s) as still_held:
         _phase("scan")
         _clear_temp_files(index_dir)
         p = plan(settings, data_dir, report)

@@ -11,17 +11,9 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from rag.digest import PARSER_VERSION, ParseError, day_files, parse_day_file
+from rag.digest import PARSER_VERSION, ParseError, admit, day_files, parse_day_file, shown_name
 from rag.index.manifest import Manifest
 from rag.model import Entry, ReindexReport, Source
-
-
-def check_data_dir(data_dir: Path) -> None:
-    """Fail with a clear error when the data directory is missing or is not a directory."""
-    if not data_dir.exists():
-        raise FileNotFoundError(f"data directory {data_dir} does not exist")
-    if not data_dir.is_dir():
-        raise NotADirectoryError(f"data directory {data_dir} is not a directory")
 
 
 def file_sha256(path: Path) -> str:
@@ -38,8 +30,13 @@ def scan(data_dir: Path, old: Manifest, report: ReindexReport) -> tuple[dict[str
     """
     files: dict[str, dict] = {}
     entries: dict[str, tuple[Entry, str]] = {}
+    seen: dict[str, str] = {}  # entry id -> the file that gave it, for `admit`
     reuse = old.parser == PARSER_VERSION
-    for path in day_files(data_dir):
+    refused: list[ParseError] = []
+    paths = day_files(data_dir, refused)
+    report.skipped += len(refused)
+    report.errors.extend(str(err) for err in refused)
+    for path in paths:
         rel = path.relative_to(data_dir).as_posix()
         previous = old.files.get(rel)
         try:
@@ -50,7 +47,7 @@ def scan(data_dir: Path, old: Manifest, report: ReindexReport) -> tuple[dict[str
             else:
                 parsed = parse_day_file(path)
         except (ParseError, OSError) as err:
-            message = str(err) if isinstance(err, ParseError) else f"{path}:0: cannot read file: {err}"
+            message = str(err) if isinstance(err, ParseError) else f"{shown_name(path)}:0: cannot read file: {err.strerror or err}"
             report.skipped += 1
             if previous:  # a file that broke keeps what it had: nothing indexed is lost
                 kept = [e for e in previous["entries"] if e in old.entries and e not in entries]
@@ -58,20 +55,15 @@ def scan(data_dir: Path, old: Manifest, report: ReindexReport) -> tuple[dict[str
                 files[rel] = {"sha": previous["sha"], "entries": kept}
                 for eid in kept:
                     entries[eid] = (old.entries[eid].entry, rel)
+                    seen[eid] = str(path)
             report.errors.append(message)
             continue
-        kept = []
-        for entry in parsed:
-            if entry.id in entries:
-                report.errors.append(
-                    f"{entry.source.file}:{entry.source.line}: duplicate entry {entry.id!r} "
-                    f"(already in {entries[entry.id][1]}); skipped"
-                )
-                report.skipped += 1
-                continue
+        admitted, duplicates = admit(parsed, seen)
+        report.skipped += len(duplicates)
+        report.errors.extend(str(err) for err in duplicates)
+        for entry in admitted:
             entries[entry.id] = (entry, rel)
-            kept.append(entry.id)
-        files[rel] = {"sha": sha, "entries": kept}
+        files[rel] = {"sha": sha, "entries": [entry.id for entry in admitted]}
     return files, entries
 
 

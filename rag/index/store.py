@@ -173,12 +173,16 @@ def begin_write(settings: Settings, collection: str, version: int, base_generati
     root.mkdir(parents=True, exist_ok=True)
     generation = generation_name(collection, version)
     path = root / generation
-    if base_generation:
-        _copy_generation(root / base_generation, path)
-    else:
-        path.mkdir()
-    client = _persistent_client(path)
-    return Writer(client, client.get_or_create_collection(collection, configuration=HNSW), generation, path)
+    try:
+        if base_generation:
+            _copy_generation(root / base_generation, path)
+        else:
+            path.mkdir()
+        client = _persistent_client(path)
+        return Writer(client, client.get_or_create_collection(collection, configuration=HNSW), generation, path)
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)  # a copy cut short (a full disk) is not left behind
+        raise
 
 
 def _copy_generation(src: Path, dst: Path) -> None:

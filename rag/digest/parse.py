@@ -10,7 +10,8 @@ A day file looks like::
     English commentary               <- optional (none before 2024-01-29)
     #tag-a #tag-b                    <- optional, ends the entry
 
-Everything here is a pure function of the text except `parse_day_file` and `parse_dir`.
+Everything here is a pure function of the text except `parse_day_file`; which files of a data
+folder are day files is `rag.digest.folder`'s rule.
 
 Judgement calls, checked against the 1,131 files of ../shared/corpus (3,837 entries):
 - Every parenthesized line without Hangul in the corpus is an authors line (3,837 of them),
@@ -31,19 +32,14 @@ Judgement calls, checked against the 1,131 files of ../shared/corpus (3,837 entr
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from rag.model import Entry, Source
 from rag.text import has_hangul, normalize_title
-
-__all__ = [
-    "DAY_SUFFIX", "PARSER_VERSION", "ParseError", "ParseReport", "day_files", "find_links", "parse_day_file", "parse_day_text",
-    "parse_dir", "tag_key",
-]
 
 # A day file's name ends so (anything else in the data folder is not read).
 DAY_SUFFIX = ".txt"
@@ -82,11 +78,18 @@ _SENTENCE_END_RE = re.compile(r"[.!?。][\"'”’)\]]*$")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
+def shown_name(file: str | Path) -> str:
+    """A file name safe to print on one line: undecodable bytes as \\xNN, control characters
+    escaped (a newline in a name could otherwise forge a line of a log or a report)."""
+    raw = os.fsencode(str(file)).decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in raw)
+
+
 class ParseError(ValueError):
-    """Malformed day file; carries file and line."""
+    """Malformed day file; carries file and line (the message shows the name escaped)."""
 
     def __init__(self, file: str, line: int, message: str):
-        super().__init__(f"{file}:{line}: {message}")
+        super().__init__(f"{shown_name(file)}:{line}: {message}")
         self.file = file
         self.line = line
         self.message = message
@@ -94,15 +97,6 @@ class ParseError(ValueError):
     def __reduce__(self):
         # Keeps the error picklable (e.g. across a process pool) despite the custom __init__.
         return (type(self), (self.file, self.line, self.message))
-
-
-@dataclass
-class ParseReport:
-    """Result of parsing a data directory."""
-
-    entries: list[Entry]
-    errors: list[ParseError]  # one per skipped file
-    files: dict[str, list[Entry]]  # file -> its entries, for files that parsed
 
 
 def _title_slug(title: str) -> str:
@@ -193,12 +187,13 @@ def _parse_day(line: str, file: str = "<text>") -> date:
     """Parse the Korean date of line 1 ("2025년 5월 21일")."""
     match = _DATE_RE.fullmatch(line.strip())
     if match is None:
-        raise ParseError(file, 1, f"line 1 must be the day as 'YYYY년 M월 D일', got {line[:80]!r}")
+        # The line itself is not echoed: reports are shown to every user, whatever the file held.
+        raise ParseError(file, 1, "line 1 must be the day as 'YYYY년 M월 D일'")
     year, month, day = (int(group) for group in match.groups())
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise ParseError(file, 1, f"invalid date {line.strip()!r}: {exc}") from None
+        raise ParseError(file, 1, f"invalid date on line 1 ({exc})") from None
 
 
 def _split_lines(text: str, file: str) -> list[str]:
@@ -299,7 +294,7 @@ def parse_day_text(text: str, file: str = "<text>") -> list[Entry]:
             raise ParseError(
                 file,
                 number,
-                f"text after the tags line of {current.title[:60]!r} (line {current.tags_line}) "
+                f"text after the tags line (line {current.tags_line}) of the entry at line {current.line} "
                 "does not start an entry: a title line must be followed by an '(authors)' line",
             )
         else:
@@ -343,43 +338,3 @@ def parse_day_file(path: Path) -> list[Entry]:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ParseError(file, line, f"invalid UTF-8 (byte {exc.start}: {exc.reason})") from None
     return parse_day_text(text, file)
-
-
-def day_files(data_dir: Path) -> list[Path]:
-    """The day files of a data directory: every *.txt file below it, sorted by path."""
-    return sorted(p for p in Path(data_dir).rglob(f"*{DAY_SUFFIX}") if p.is_file())
-
-
-def parse_dir(data_dir: Path) -> ParseReport:
-    """Parse every *.txt under data_dir (recursively, sorted); bad files are reported and skipped."""
-    data_dir = Path(data_dir)
-    if not data_dir.exists():
-        raise FileNotFoundError(f"data directory not found: {data_dir}")
-    if not data_dir.is_dir():
-        raise NotADirectoryError(f"data path is not a directory: {data_dir}")
-    report = ParseReport(entries=[], errors=[], files={})
-    files_of_day: dict[date, str] = {}
-    for path in day_files(data_dir):
-        file = str(path)
-        try:
-            entries = parse_day_file(path)
-        except ParseError as exc:
-            report.errors.append(exc)
-            continue
-        except OSError as exc:
-            # Unreadable (permissions, vanished): report it like a bad file, keep going.
-            report.errors.append(ParseError(file, 0, f"cannot read file: {exc.strerror or exc}"))
-            continue
-        if entries:
-            # Ids are day + title, so two files of one day would collide; the day file
-            # format has one file per day, and which copy is newer is unknowable here.
-            day = entries[0].day
-            if day in files_of_day:
-                report.errors.append(
-                    ParseError(file, 1, f"day {day.isoformat()} is already given by {files_of_day[day]}")
-                )
-                continue
-            files_of_day[day] = file
-        report.files[file] = entries
-        report.entries.extend(entries)
-    return report
