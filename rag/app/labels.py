@@ -42,7 +42,8 @@ LABELS: dict[str, dict[str, str]] = {
         "phase_start": "starting", "phase_scan": "reading the day files", "phase_copy": "opening the vector store",
         "phase_embed": "embedding new and changed entries", "phase_store-delete": "removing old entries",
         "phase_vectors": "writing the vectors", "phase_tokens": "indexing words", "phase_finish": "saving",
-        "phase_commit": "committing", "phase_sweep": "cleaning up", "phase_done": "done",
+        "phase_commit": "committing", "phase_sweep": "cleaning up", "phase_bridge": "updating the term bridge",
+        "phase_done": "done",
     },
     "ko": {
         "title": "## Digest RAG — ML 논문 다이제스트에 물어보세요",
@@ -77,7 +78,8 @@ LABELS: dict[str, dict[str, str]] = {
         "phase_start": "시작", "phase_scan": "날짜 파일 읽는 중", "phase_copy": "벡터 저장소 여는 중",
         "phase_embed": "새 항목과 바뀐 항목 임베딩 중", "phase_store-delete": "지운 항목 정리 중",
         "phase_vectors": "벡터 쓰는 중", "phase_tokens": "단어 색인 중", "phase_finish": "저장 중",
-        "phase_commit": "반영 중", "phase_sweep": "정리 중", "phase_done": "완료",
+        "phase_commit": "반영 중", "phase_sweep": "정리 중", "phase_bridge": "용어 사전 갱신 중",
+        "phase_done": "완료",
     },
 }
 LANGS = tuple(LABELS)

@@ -44,6 +44,7 @@ from rag.config import Settings
 from rag.digest import PARSER_VERSION, check_data_dir
 from rag.index.chunking import chunk_entry, entry_hash
 from rag.index.checks import generation_problems
+from rag.index.bridge import load_bridge
 from rag.index.commit import commit, read_committed
 from rag.index.embeddings import get_embedder
 from rag.index.faults import DAMAGED, fault, index_faults
@@ -278,7 +279,7 @@ def reindex(
     """Bring the index in line with the data directory, embedding only what changed.
 
     `on_progress(done, total)` hears of the chunks embedded, `on_phase(name)` of each phase
-    (scan, copy, embed, vectors, tokens, finish, commit, sweep, done).
+    (scan, copy, embed, vectors, tokens, finish, commit, sweep, bridge, done).
     """
     token = _phase_listener.set(on_phase)
     try:
@@ -303,6 +304,9 @@ def _reindex(
         committed = apply(settings, p, report, on_progress, still_held)
         _phase("sweep")
         _sweep(settings, committed, p.dropped if committed is p.new else set(), (index_dir / DIRTY_NAME).exists())
+        if p.changes:  # the term bridge follows the committed entries (only theirs: a few rows a day)
+            _phase("bridge")
+            load_bridge(index_dir, {rec.hash: rec.entry for rec in committed.entries.values()})
     report.seconds = round(time.perf_counter() - started, 3)
     _phase("done")
     return report
