@@ -4,54 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from rag.config import Settings
-
-
-# Exceptions that mean "the user asked for something impossible": one sentence, no traceback.
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from rag.ask.llm import LLMError
-    from rag.ask.prepare import QuestionError
-    from rag.digest import ParseError
-    from rag.index.locks import IndexLockedError
-    from rag.index.manifest import ManifestError
-    from rag.index.store import StoreUnavailableError
-    from rag.state.db import StateError
-
-    # AuthError is a ValueError: a refused binding or a bad auth file is one sentence too.
-    return (QuestionError, ParseError, IndexLockedError, LLMError, StoreUnavailableError, ManifestError, StateError,
-            FileNotFoundError, NotADirectoryError, ValueError)
-
-
-def friendly(fn: Callable) -> Callable:
-    """Turn user errors into `Error: <sentence>` on stderr and exit status 1."""
-    @wraps(fn)
-    def run(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except _user_errors() as err:
-            click.echo(f"Error: {err}", err=True)
-            sys.exit(1)
-    return run
-
-
-def _settings(data: str | None = None, index: str | None = None, **overrides: object) -> Settings:
-    """A command's settings: its flags over the environment. Imported here, not at the top:
-    reading the settings costs pydantic's start-up, which `rag --help` need not pay."""
-    from rag.config import load_settings
-
-    return load_settings(data_dir=data, index_dir=index, **overrides)
-
-
-def _emit(obj: object) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+from rag.app.cli_base import emit, friendly, settings_for
+from rag.app.cli_state import feedback_group, follow_group, news_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,12 +27,12 @@ def reindex_cmd(data: str | None, index: str | None, as_json: bool) -> None:
     from rag.app.follows import after_reindex
     from rag.app.reindexing import report_text, run_reindex
 
-    settings = _settings(data, index)
+    settings = settings_for(data, index)
     report = run_reindex(settings)
     picked = after_reindex(settings)
     if as_json:
         d = report.to_dict()
-        _emit({k: d[k] for k in ("added", "changed", "removed", "unchanged", "skipped", "errors", "seconds")})
+        emit({k: d[k] for k in ("added", "changed", "removed", "unchanged", "skipped", "errors", "seconds")})
     else:
         click.echo(report_text(report))
     for name, count in picked.items():
@@ -92,11 +50,11 @@ def doctor_cmd(index: str | None, repair: bool, as_json: bool) -> None:
     from rag.index.doctor import check
     from rag.index.doctor import repair as repair_index
 
-    settings = _settings(index=index)
+    settings = settings_for(index=index)
     repaired = repair_index(settings) if repair else []
     problems = check(settings)
     if as_json:
-        _emit({"repaired": repaired, "problems": problems})
+        emit({"repaired": repaired, "problems": problems})
     else:
         for line in repaired:
             click.echo(f"repaired: {line}")
@@ -120,10 +78,10 @@ def ask_cmd(question: str, index: str | None, as_json: bool, as_bibtex: bool) ->
     from rag.index.reader import get_index
 
     check_question(question)
-    settings = _settings(index=index)
+    settings = settings_for(index=index)
     result = answer_question(get_index(settings), settings, question)
     if as_json:
-        _emit(result.to_dict() | ({"bibtex": _bibtex(result)} if as_bibtex else {}))
+        emit(result.to_dict() | ({"bibtex": _bibtex(result)} if as_bibtex else {}))
         return
     if result.notice:
         click.echo(result.notice, err=True)
@@ -153,9 +111,9 @@ def search_cmd(question: str, k: int, index: str | None, as_json: bool) -> None:
     """List the entries that best match a question."""
     from rag.api import search
 
-    hits = search(question, k, settings=_settings(index=index))
+    hits = search(question, k, settings=settings_for(index=index))
     if as_json:
-        _emit([hit.to_dict() for hit in hits])
+        emit([hit.to_dict() for hit in hits])
         return
     for n, h in enumerate(hits, 1):
         click.echo(f"{n:>2}. {h.entry.day.isoformat()}  {h.entry.title}  {' '.join('#' + t for t in h.entry.labels)}")
@@ -172,7 +130,7 @@ def serve_cmd(host: str | None, port: int | None, watch: bool, insecure_no_auth:
     """Start the web app (same as `python app.py`)."""
     from rag.app.serve import serve
 
-    serve(_settings(host=host, port=port), watch=watch, insecure_no_auth=insecure_no_auth)
+    serve(settings_for(host=host, port=port), watch=watch, insecure_no_auth=insecure_no_auth)
 
 
 @main.command("passwd")
@@ -208,7 +166,7 @@ def watch_cmd(data: str | None, index: str | None, settle: float | None) -> None
     handler.addFilter(lambda record: record.levelno >= logging.WARNING or record.name == "rag.app.watch")
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     logging.getLogger("rag.app.watch").setLevel(logging.INFO)
-    watcher = Watcher(_settings(data, index, watch_settle_s=settle))
+    watcher = Watcher(settings_for(data, index, watch_settle_s=settle))
 
     def on_term(signum: int, frame: object) -> None:
         watcher.request_stop()  # after the reindex in progress, if any
@@ -236,7 +194,7 @@ def eval_cmd(questions_file: str, data: str | None, index: str | None, k: int, a
     from rag.eval.evaluate import evaluate, format_table, load_questions
 
     questions = load_questions(Path(questions_file))  # a bad file fails before any indexing
-    settings = _settings(data, index)
+    settings = settings_for(data, index)
     for err in run_reindex(settings).errors:
         click.echo(f"skipped: {err}", err=True)
     summary = evaluate(settings, questions, k).to_dict()
@@ -253,9 +211,9 @@ def brief_cmd(day: str | None, index: str | None, as_json: bool) -> None:
     from rag.app.brief import day_brief, day_brief_json
     from rag.index.reader import get_index
 
-    idx = get_index(_settings(index=index))
+    idx = get_index(settings_for(index=index))
     if as_json:
-        _emit(day_brief_json(idx, day))
+        emit(day_brief_json(idx, day))
     else:
         click.echo(day_brief(idx, day), nl=False)
 
@@ -270,9 +228,9 @@ def terms_cmd(word: str, index: str | None, as_json: bool) -> None:
     parallel commentary, or from the bundled glossary)."""
     from rag.api import terms
 
-    pairs = terms(word, _settings(index=index))
+    pairs = terms(word, settings_for(index=index))
     if as_json:
-        _emit([{"korean": p.source_word, "english": p.translation, "origin": p.origin, "score": p.score,
+        emit([{"korean": p.source_word, "english": p.translation, "origin": p.origin, "score": p.score,
                 "entries": p.together} for p in pairs])
         return
     if not pairs:
@@ -303,7 +261,7 @@ def mcp_cmd(http: bool, host: str, port: int, insecure_no_auth: bool, index: str
              if ctx.get_parameter_source(n) is not click.core.ParameterSource.DEFAULT]
     if given and not http:
         raise click.UsageError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --http")
-    settings = _settings(index=index)
+    settings = settings_for(index=index)
     if http:
         check_binding("MCP", host, bool(settings.mcp_token), insecure_no_auth, "a token",
                       "set RAG_MCP_TOKEN (clients send it as 'Authorization: Bearer <token>')")
@@ -318,86 +276,9 @@ def mcp_cmd(http: bool, host: str, port: int, insecure_no_auth: bool, index: str
         serve_stdio(idx, settings)
 
 
-@main.group("follow")
-def follow_group() -> None:
-    """Saved topics, authors, #tags or questions, matched against each new day after a reindex."""
-
-
-@follow_group.command("add")
-@click.argument("query")
-@click.option("--name", help="The follow's name (default: made from the query); its feed is /feeds/NAME.atom.")
-@friendly
-def follow_add_cmd(query: str, name: str | None) -> None:
-    """Follow a topic, an author, a #tag or a question from now on."""
-    from rag.app.follows import follow
-
-    f = follow(_settings(), query, name)
-    click.echo(f"following {f.query!r} as {f.name}")
-
-
-@follow_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print the follows as JSON.")
-@friendly
-def follow_list_cmd(as_json: bool) -> None:
-    """List your follows."""
-    from rag.state.follows import list_follows
-
-    follows = list_follows(_settings())
-    if as_json:
-        _emit([{"name": f.name, "query": f.query, "created": f.created} for f in follows])
-    for f in [] if as_json else follows:
-        click.echo(f"{f.name}\t{f.query}")
-
-
-@follow_group.command("remove")
-@click.argument("name")
-@friendly
-def follow_remove_cmd(name: str) -> None:
-    """Stop following NAME."""
-    from rag.state.follows import remove_follow
-
-    remove_follow(_settings(), name)
-    click.echo(f"removed {name}")
-
-
-@main.command("news")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only entries of days from this one on.")
-@click.option("--index", type=click.Path(), help="Index folder.")
-@click.option("--json", "as_json", is_flag=True, help="Print {\"follows\": [{name, query, entries}]}.")
-@friendly
-def news_cmd(since, index: str | None, as_json: bool) -> None:
-    """What each follow picked up, newest first."""
-    from rag.app.follows import news_json
-    from rag.index.reader import get_index
-
-    settings = _settings(index=index)
-    news = news_json(settings, get_index(settings, build_if_empty=False), since=since.date() if since else None)
-    if as_json:
-        _emit(news)
-        return
-    for f in news["follows"]:
-        click.echo(f"## {f['name']} ({f['query']}): {len(f['entries'])} new")
-        for e in f["entries"]:
-            click.echo(f"- {e['day']}  {e['title']}  {' '.join('#' + t for t in e['tags'])}")
-
-
-@main.group("feedback")
-def feedback_group() -> None:
-    """The 👍/👎 given to answers (kept on this machine)."""
-
-
-@feedback_group.command("export")
-@click.argument("out", type=click.Path(dir_okay=False))
-@friendly
-def feedback_export_cmd(out: str) -> None:
-    """Write OUT.jsonl, a question file `rag eval --questions` runs (👍 answers' citations are
-    its gold), and OUT.review.jsonl beside it: the 👎 and follow-ups, out of the metrics until
-    they have gold."""
-    from rag.state.feedback import export, review_path
-
-    ready, review = export(_settings(), Path(out))
-    click.echo(f"{ready} question{'s' if ready != 1 else ''} with gold in {out}; "
-               f"{review} to review in {review_path(Path(out))}")
+main.add_command(follow_group)
+main.add_command(news_cmd)
+main.add_command(feedback_group)
 
 
 if __name__ == "__main__":

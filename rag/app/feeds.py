@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
-from feedgen.feed import FeedGenerator
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
+from feedgen.feed import FeedGenerator
 
 from rag.app.bibtex import paper_link
 from rag.app.follows import news_entries

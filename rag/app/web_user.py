@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 
 import gradio as gr
@@ -24,8 +23,15 @@ from rag.app.render import entry_brief
 from rag.config import Settings
 from rag.index.reader import Index
 from rag.model import Answer
-from rag.state.conversations import (ConversationError, as_history, delete_conversation, list_conversations,
-                                     load_conversation, rename_conversation, save_turn)
+from rag.state.conversations import (
+    ConversationError,
+    as_history,
+    delete_conversation,
+    list_conversations,
+    load_conversation,
+    rename_conversation,
+    save_turn,
+)
 from rag.state.db import StateError
 from rag.state.feedback import counts
 from rag.state.follows import FollowError

@@ -9,6 +9,7 @@ before the commit. So a reindex killed at any moment leaves the last committed s
 readable, and the next run, which redoes whatever was not committed, converges to what a clean
 full index of the same files gives. With a Chroma server, chunks go straight into the collection,
 readers ignore chunks the manifest does not own, and what nobody owns is deleted after the commit.
+The term bridge (rag/index/bridge.py) follows the committed entries after each reindex.
 
 Why not LangChain's indexing API (`langchain_core.indexing.index` with a `RecordManager`)?
 It keeps one vector store in step with its record manager, but our lexical index must follow
@@ -18,10 +19,8 @@ and is recorded afterwards, stale chunks are deleted later, so a killed run leav
 mix of old and new chunks (and a local Chroma store a SIGKILL may have corrupted). Its unit is
 the chunk, hashed with its metadata, where ours is the entry: an entry's chunks come and go
 together, and an entry moved to another day (new id and metadata, same text) reuses its
-vectors instead of being embedded again. We keep its good idea, diffing by content hash, in a
-manifest of entries that commits vectors and lexical tokens together.
+vectors instead of being embedded again. We keep its good idea, diffing by content hash.
 """
-
 
 from __future__ import annotations
 
@@ -42,9 +41,9 @@ from langchain_core.documents import Document
 
 from rag.config import Settings
 from rag.digest import PARSER_VERSION, check_data_dir
-from rag.index.chunking import chunk_entry, entry_hash
-from rag.index.checks import generation_problems
 from rag.index.bridge import load_bridge
+from rag.index.checks import generation_problems
+from rag.index.chunking import chunk_entry, entry_hash
 from rag.index.commit import commit, read_committed
 from rag.index.embeddings import get_embedder
 from rag.index.faults import DAMAGED, fault, index_faults
@@ -270,11 +269,8 @@ def apply(settings: Settings, p: Plan, report: ReindexReport, on_progress: Progr
 
 
 def reindex(
-    settings: Settings,
-    data_dir: Path | None = None,
-    on_progress: Progress | None = None,
-    lock_wait_s: float = 0.0,
-    on_phase: Callable[[str], None] | None = None,
+    settings: Settings, data_dir: Path | None = None, on_progress: Progress | None = None,
+    lock_wait_s: float = 0.0, on_phase: Callable[[str], None] | None = None,
 ) -> ReindexReport:
     """Bring the index in line with the data directory, embedding only what changed.
 
@@ -304,8 +300,8 @@ def _reindex(
         committed = apply(settings, p, report, on_progress, still_held)
         _phase("sweep")
         _sweep(settings, committed, p.dropped if committed is p.new else set(), (index_dir / DIRTY_NAME).exists())
-        if p.changes:  # the term bridge follows the committed entries (only theirs: a few rows a day)
-            _phase("bridge")
+        if p.changes:
+            _phase("bridge")  # a few rows a day
             load_bridge(index_dir, {rec.hash: rec.entry for rec in committed.entries.values()})
     report.seconds = round(time.perf_counter() - started, 3)
     _phase("done")
