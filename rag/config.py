@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     app_token: SecretStr | None = None  # or one shared password
     # Users who may reindex from the app when it has a login; RAG_ADMINS="ann, bob".
     admins: Annotated[tuple[str, ...], NoDecode] = ()
+    session_ttl_s: float = Field(default=12 * 3600.0, gt=0)  # an app login lasts this long
     embedder: str = "use-m3"
     embed_batch: int = Field(default=64, gt=0)
     # Chunking: bump `chunk_version` when the chunking code changes meaningfully, so old

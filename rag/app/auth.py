@@ -6,7 +6,8 @@ else a login is required: users and password hashes from `RAG_AUTH_FILE` (lines
 (`RAG_APP_TOKEN`, entered as the password with a user name that is neither in the auth file nor
 in `RAG_ADMINS`). Without either the app refuses to start unless `--insecure-no-auth` says the
 exposure is meant. Reindexing is an admin action: only users named in `RAG_ADMINS` may press
-Reindex or call its API (all are, on loopback without a login). Passwords and tokens are never
+Reindex or call its API (on loopback without a login, the machine's user; off loopback without
+a login, nobody). Passwords and tokens are never
 logged.
 """
 
@@ -37,7 +38,10 @@ def check_binding(what: str, host: str, guarded: bool, insecure: bool, needs: st
 
 
 def hash_password(password: str, salt: bytes | None = None, iterations: int = ITERATIONS) -> str:
-    """A password hash line's second half: pbkdf2_sha256$iterations$salt$hash (base64)."""
+    """A password hash line's second half: pbkdf2_sha256$iterations$salt$hash (base64).
+    An empty password is refused (ValueError): it would let anyone in."""
+    if not password:
+        raise ValueError("the password is empty")
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
     return f"{ALGORITHM}${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
@@ -100,7 +104,9 @@ def login(settings: Settings) -> Callable[[str, str], bool] | None:
 
 
 def is_admin(settings: Settings, user: str | None) -> bool:
-    """Whether a user may reindex: everyone when nobody logs in, else the users in RAG_ADMINS."""
+    """Whether a user may reindex: the users in RAG_ADMINS; with no login, the one user of this
+    machine on loopback, and nobody beyond it (`--insecure-no-auth`: the CLI reindexes)."""
     if user is None:
-        return settings.auth_file is None and settings.app_token is None
+        no_login = settings.auth_file is None and settings.app_token is None
+        return no_login and settings.host in LOCAL_HOSTS
     return user in settings.admins

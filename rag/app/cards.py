@@ -11,31 +11,12 @@ import html
 import re
 
 from rag.app.labels import label
+from rag.app.links import entry_links
 from rag.model import Answer, Entry, Filters, Hit
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 LONG_AUTHORS = 6
 
-CSS = """
-.src-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
-  margin: 0 0 10px 0; scroll-margin-top: 12px; }
-.src-card:target, .src-card.flash { outline: 3px solid var(--color-accent); }
-.src-card h4 { margin: 0 0 4px 0; font-size: 1rem; }
-.src-meta { font-size: .85rem; opacity: .8; margin-bottom: 6px; }
-.src-tag { display: inline-block; border-radius: 999px; padding: 0 8px; margin: 2px 4px 2px 0;
-  font-size: .8rem; background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary); }
-.src-num { font-weight: 700; margin-right: 6px; }
-.src-card p { margin: 4px 0; white-space: pre-wrap; }
-.src-label { font-weight: 600; font-size: .8rem; text-transform: uppercase; opacity: .7; }
-a.cite { text-decoration: none; font-weight: 700; color: var(--color-accent); }
-.notice { color: var(--error-text-color, #b42318); }
-.pane-head { margin: 12px 0 6px 0; font-size: 1rem; }
-#sources { max-height: 78vh; overflow-y: auto; }
-#day-from, #day-to { min-width: 200px; }
-#day-from button, #day-to button { flex-shrink: 0; }
-dialog.card-dialog { max-width: 94vw; max-height: 80vh; overflow-y: auto; border-radius: 10px; padding: 12px; }
-@media (max-width: 700px) { .src-card { padding: 8px; } #sources { max-height: none; overflow-y: visible; } }
-"""
 
 
 def _linkify(text: str) -> str:
@@ -50,16 +31,27 @@ def _linkify(text: str) -> str:
     return "".join(out)
 
 
+def _author(name: str) -> str:
+    # The page's script asks "papers by NAME" when an author is clicked.
+    return f'<button type="button" class="author" data-author="{html.escape(name, quote=True)}">{html.escape(name)}</button>'
+
+
+def _authors(authors: tuple[str, ...]) -> str:
+    """The authors as buttons that find their papers; a long list folds after the first few."""
+    if not authors:
+        return "—"
+    shown = ", ".join(_author(a) for a in authors[:LONG_AUTHORS])
+    if len(authors) <= LONG_AUTHORS:
+        return shown
+    rest = ", ".join(_author(a) for a in authors[LONG_AUTHORS:])
+    return f"<details><summary>{shown}, … (+{len(authors) - LONG_AUTHORS})</summary>{rest}</details>"
+
+
 def entry_card(entry: Entry, n: int | None = None, lang: str = "en") -> str:
     """One source card: day, title, authors, tags, commentary (ko, en), abstract, links."""
     anchor = f' id="src-{n}"' if n is not None else ""
     num = f'<span class="src-num">[{n}]</span>' if n is not None else ""
-    authors = ", ".join(entry.authors)
-    if len(entry.authors) > LONG_AUTHORS:
-        shown = html.escape(", ".join(entry.authors[:LONG_AUTHORS]))
-        authors_html = f"<details><summary>{shown}, … (+{len(entry.authors) - LONG_AUTHORS})</summary>{html.escape(authors)}</details>"
-    else:
-        authors_html = html.escape(authors) or "—"
+    authors_html = _authors(entry.authors)
     tags = "".join(f'<span class="src-tag">#{html.escape(t)}</span>' for t in entry.labels)
     parts = [
         f'<div class="src-card"{anchor}>',
@@ -77,7 +69,7 @@ def entry_card(entry: Entry, n: int | None = None, lang: str = "en") -> str:
     if entry.links:
         links = " · ".join(
             f'<a href="{html.escape(u, quote=True)}" target="_blank" rel="noopener noreferrer">{html.escape(u)}</a>'
-            for u in entry.links
+            for u in entry_links(entry)
         )
         parts.append(f'<div class="src-meta">{label("links", lang)}: {links}</div>')
     parts.append("</div>")
@@ -101,7 +93,25 @@ def sources_html(result: Answer, lang: str = "en") -> str:
         if rest else ""
     )
     # data-answer tells one answer's panel from the next one's (a page, or a test, waits on it).
-    return f'<h3>{html.escape(head)}</h3><div class="cited-sources" data-answer="{id(result):x}">{cards}</div>{more}'
+    return pane(f'<h3>{html.escape(head)}</h3><div class="cited-sources" data-answer="{id(result):x}">{cards}</div>{more}')
+
+
+def pane(inner: str) -> str:
+    """The sources panel's own scroll box: Gradio styles its blocks inline (overflow: visible),
+    so the panel scrolls inside an element of ours, at every width, and never spills over
+    what follows it."""
+    return f'<div class="sources-pane">{inner}</div>'
+
+
+def brief_html(head: str, entries: list[Entry], lang: str = "en") -> str:
+    """A day's entries as titles that open their cards (the Ask tab before the first question)."""
+    items = "".join(
+        f'<details class="brief-entry"><summary>{html.escape(e.title)}'
+        f'{"".join(f" <span class=src-tag>#{html.escape(t)}</span>" for t in e.labels)}</summary>'
+        f"{entry_card(e, lang=lang)}</details>"
+        for e in entries
+    )
+    return pane(f'<h3>{html.escape(head)}</h3><div class="brief">{items}</div>')
 
 
 def hits_html(hits: list[Hit], lang: str = "en") -> str:
@@ -109,16 +119,20 @@ def hits_html(hits: list[Hit], lang: str = "en") -> str:
     return "".join(entry_card(h.entry, lang=lang) for h in hits) or f"<p>{label('no_entries', lang)}</p>"
 
 
-def filter_chips(filters: Filters | None, lang: str = "en") -> str:
-    """The filters in force, as chips above the sources."""
-    if not filters:
-        return ""
+def filter_chips(filters: Filters | None, lang: str = "en", answer_lang: str = "") -> str:
+    """Every filter in force (days, tags, authors, the answer language, an earlier answer's
+    entries) as chips beside the question box."""
+    filters = filters or Filters()
     chips = [
         f'<span class="src-tag">{lo.isoformat()}{"" if lo == hi else " – " + hi.isoformat()}</span>'
         for lo, hi in filters.days
     ] + [f'<span class="src-tag">#{html.escape(t)}</span>' for t in filters.tags]
+    chips += [f'<span class="src-tag author-chip">{html.escape(label("by", lang, name=a))}</span>'
+              for a in filters.authors]
+    if answer_lang:
+        chips.append(f'<span class="src-tag lang-chip">{html.escape(label("answer_in_" + answer_lang, lang))}</span>')
     if filters.ids:
         count = len(filters.ids)
         among = label("entry_of_answer", lang) if count == 1 else label("entries_of_answer", lang, count=count)
         chips.append(f'<span class="src-tag">{html.escape(among)}</span>')
-    return f'<div class="chips">{"".join(chips)}</div>'
+    return f'<div class="chips">{"".join(chips)}</div>' if chips else ""

@@ -142,6 +142,8 @@ def passwd_cmd(user: str, password: str) -> None:
 
     if ":" in user or not user.strip():
         raise click.BadParameter("a user name is non-empty and has no ':'", param_hint="USER")
+    if not password:
+        raise click.BadParameter("an empty password would let anyone in", param_hint="--password")
     click.echo(f"{user}:{hash_password(password)}")
 
 

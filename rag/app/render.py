@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
+from rag.app.links import entry_links
 from rag.model import Citation, Entry
 from rag.text import MARKER, split_sentences
 
@@ -19,8 +20,9 @@ from rag.text import MARKER, split_sentences
 # table cells), the backslash that escapes them, and a '&' that would start an entity.
 _INLINE = re.compile(r"([\\`*_\[\]<>~|]|&(?=#?\w+;))")
 # What turns the start of a line into a block (heading, quote, list item, setext underline):
-# the marker itself, or the '.'/')' after an ordered list's number.
-_BLOCK_START = re.compile(r"^(\s*\d*)([#>+=-]|(?<=\d)[.)])")
+# the marker itself, or the '.'/')' (then a space) after an ordered list's number. A date
+# ("2024-10-03의") starts no block, so its '-' is left alone.
+_BLOCK_START = re.compile(r"^(\s*|\s*\d+(?=[.)](?:\s|$)))([#>+=-]|(?<=\d)[.)])")
 
 
 def take(comment: str) -> str:
@@ -96,7 +98,7 @@ def day_markdown(day: date, entries: Sequence[Entry]) -> str:
     return "\n\n".join([head, *(entry_markdown(e, n) for n, e in enumerate(entries, 1))]) + "\n"
 
 
-def _inert_line(line: str) -> str:
+def inert_line(line: str) -> str:
     """A line of answer text as inert Markdown, its [n] markers kept as they are."""
     body, bullet = line, ""
     if line.startswith("- "):  # the writers' own list items stay list items
@@ -113,13 +115,13 @@ def _inert_line(line: str) -> str:
 def answer_markdown(text: str, citations: Sequence[Citation] = (), references: str = "References") -> str:
     """An answer as Markdown, what the chat shows and Copy gives: its text with [n], then a
     reference list (day, title and the entry's links) for the [n] it cites."""
-    body = "\n".join(_inert_line(line) if line.strip() else "" for line in text.splitlines())
+    body = "\n".join(inert_line(line) if line.strip() else "" for line in text.splitlines())
     if not citations:
         return body
     refs = []
     for c in sorted(citations, key=lambda c: c.n):
         e = c.entry
-        links = " ".join(f"<{u}>" for u in e.links)
+        links = " ".join(f"<{u}>" for u in entry_links(e))
         refs.append(f"- [{c.n}] {e.day.isoformat()} · {escape(e.title)}" + (f" — {links}" if links else ""))
     return f"{body}\n\n**{references}**\n" + "\n".join(refs)
 
