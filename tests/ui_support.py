@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run",
 ]
-DESKTOP = {"width": 1300, "height": 900}
+DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 # The first start embeds the seeds on CPU: ~20 s on an idle laptop, much more on a busy CI box.
@@ -122,13 +122,15 @@ def _wait_for_port(proc: subprocess.Popen, port: int, log: Path) -> None:
 
 
 @contextmanager
-def running_app(root: Path, index_dir: Path, args: tuple[str, ...] = (), **env: str) -> Iterator[App]:
-    """`python app.py` (or `rag serve ARGS`) over a copy of the seeds and the given index, offline
-    (no LLM key), on a free loopback port; stopped afterwards whatever happens."""
+def running_app(root: Path, index_dir: Path, args: tuple[str, ...] = (), days: Iterable[Path] = (),
+                **env: str) -> Iterator[App]:
+    """`python app.py` (or `rag serve ARGS`) over a copy of the day files given (the seeds by
+    default) and the given index, offline (no LLM key), on a free loopback port; stopped
+    afterwards whatever happens."""
     data_dir = root / "data"
     data_dir.mkdir(exist_ok=True)
-    for seed in SEEDS.glob("*.txt"):
-        shutil.copy(seed, data_dir)
+    for day in list(days) or SEEDS.glob("*.txt"):
+        shutil.copy(day, data_dir)
     port = free_port()
     full_env = clean_env(RAG_DATA_DIR=str(data_dir), RAG_INDEX_DIR=str(index_dir), RAG_PORT=str(port),
                          RAG_HOST="127.0.0.1", PYTHONUNBUFFERED="1", **env)

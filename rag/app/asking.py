@@ -30,6 +30,7 @@ from rag.index.store import StoreUnavailableError
 from rag.model import Answer, Filters
 
 MAX_TURNS = 20
+ORDERS = ("date", "relevance")
 EXAMPLES = [
     "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?",
     "이미지 토큰을 채널 차원으로 접어 시퀀스 길이를 줄이는 논문은?",
@@ -39,16 +40,6 @@ EXAMPLES = [
 EXPORTS = Path(tempfile.gettempdir()) / "digest-rag-exports"
 # Exports older than this are removed when the next one is written.
 EXPORT_AGE_S = 3600
-
-
-class DayPicker(gr.DateTime):
-    """A day picker whose value from an API client is checked: text or nothing, else a clear error."""
-
-    def preprocess(self, payload: object) -> str | None:  # type: ignore[override]
-        """The day as text, or a gr.Error naming what came instead (never a traceback)."""
-        if payload is not None and not isinstance(payload, str):
-            raise gr.Error(label("bad_input", "en", error=f"a day is text like 2025-05-20, not {payload!r:.40}"))
-        return super().preprocess(payload)  # type: ignore[return-value]
 
 
 @dataclass
@@ -61,8 +52,8 @@ class AskTab:
     send: gr.Button
     new: gr.Button
     export: gr.DownloadButton
-    start: DayPicker
-    end: DayPicker
+    start: gr.DateTime
+    end: gr.DateTime
     tags: gr.Dropdown
     lang: gr.Radio
     order: gr.Radio
@@ -90,8 +81,8 @@ def layout(t: Callable[[str], object]) -> AskTab:
                 export = gr.DownloadButton(t("export"), value=None, elem_id="export")
             with gr.Accordion(t("filters"), open=False, elem_id="filters"):
                 with gr.Row():
-                    start = DayPicker(label=t("from"), include_time=False, type="string", elem_id="day-from")
-                    end = DayPicker(label=t("to"), include_time=False, type="string", elem_id="day-to")
+                    start = gr.DateTime(label=t("from"), include_time=False, type="string", elem_id="day-from")
+                    end = gr.DateTime(label=t("to"), include_time=False, type="string", elem_id="day-to")
                 tags = gr.Dropdown(choices=[], multiselect=True, label=t("tags"), elem_id="tag-filter")
                 with gr.Row():
                     lang = gr.Radio([(t("auto"), "auto"), ("한국어", "ko"), ("English", "en")], value="auto",
@@ -106,19 +97,30 @@ def layout(t: Callable[[str], object]) -> AskTab:
                   gr.State([]))
 
 
-def to_date(value: object) -> date | None:
-    """A day picker's value (timestamp, text or None) as a date; ValueError when it is none."""
-    if value in (None, ""):
+def to_date(value: str | None) -> date | None:
+    """A day picker's text (or None) as a date; ValueError when it is not one."""
+    if value is None or not value.strip():
         return None
-    if isinstance(value, (int, float)):
-        try:
-            return datetime.fromtimestamp(value).date()
-        except (OverflowError, OSError) as err:
-            raise ValueError(f"{value!r} is not a day") from err
-    return date.fromisoformat(str(value)[:10])
+    return date.fromisoformat(value.strip()[:10])
 
 
-def ui_filters(start: object, end: object, tags: list[str] | None, days: list[date]) -> Filters | None:
+def malformed(message: object, start: object, end: object, tags: object, lang: object, order: object) -> str:
+    """What is wrong with a request's raw values ("" when nothing): the endpoint takes them as
+    sent (no preprocessing), so an API client's garbage is one clear sentence, not a traceback."""
+    if not isinstance(message, str):
+        return "the question is text"
+    if any(v is not None and not isinstance(v, str) for v in (start, end)):
+        return "a day is text like 2025-05-20"
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        return "tags are a list of tag names"
+    if lang not in ("auto", "ko", "en"):
+        return "the answer language is one of auto, ko, en"
+    if order not in ORDERS:
+        return f"the list order is one of {', '.join(ORDERS)}"
+    return ""
+
+
+def ui_filters(start: str | None, end: str | None, tags: list[str] | None, days: list[date]) -> Filters | None:
     """Filters from the panel; None when nothing is set (the question's own apply)."""
     lo, hi = to_date(start), to_date(end)
     ranges: tuple = ()
@@ -198,10 +200,13 @@ class Asker:
             return label("too_long", ui, length=len(message), limit=MAX_QUESTION_CHARS)
         return None
 
-    def respond(self, message: str, turns: list[dict], start: object, end: object, tags: list[str] | None,
+    def respond(self, message: str, turns: list[dict], start: str | None, end: str | None, tags: list[str] | None,
                 lang: str, order: str, request: gr.Request) -> Iterator[tuple]:
         """Stream the answer into the chat, then its sources, chips and export."""
         ui = self.lang_of(request)
+        wrong = malformed(message, start, end, tags, lang, order)
+        if wrong:
+            raise gr.Error(label("bad_input", ui, error=wrong))
         why = self.refused(message, ui)
         try:
             filters = None if why else ui_filters(start, end, tags, self.index.days)
@@ -238,7 +243,7 @@ class Asker:
         return (chat_of(turns), notice + sources_html(item, ui), filter_chips(item.filters, ui, answer_lang), turns,
                 gr.DownloadButton(value=export_file(turns)), gr.HTML(visible=False), "")
 
-    def chips(self, start: object, end: object, tags: list[str] | None, lang: str, request: gr.Request) -> str:
+    def chips(self, start: str | None, end: str | None, tags: list[str] | None, lang: str, request: gr.Request) -> str:
         """The chips of the filters as they are set now, before anything is asked."""
         try:
             filters = ui_filters(start, end, tags, self.index.days)
@@ -262,8 +267,9 @@ def wire(tab: AskTab, asker: Asker) -> None:
     """Connect the tab's events: Enter and Ask answer, filters update their chips, New and Export."""
     inputs = [tab.question, tab.turns, *tab.filters()]
     outputs = [tab.chat, tab.sources, tab.chips, tab.turns, tab.export, tab.brief, tab.question]
-    tab.question.submit(asker.respond, inputs, outputs)
-    tab.send.click(asker.respond, inputs, outputs)
+    # preprocess=False: the values arrive as sent, and `malformed` checks them.
+    tab.question.submit(asker.respond, inputs, outputs, preprocess=False)
+    tab.send.click(asker.respond, inputs, outputs, preprocess=False)
     for picker in (tab.start, tab.end, tab.tags, tab.lang):
         picker.change(asker.chips, [tab.start, tab.end, tab.tags, tab.lang], tab.chips, show_progress="hidden")
     tab.new.click(asker.new_conversation, None, [tab.chat, tab.turns, tab.sources, tab.chips, tab.export, tab.brief,
