@@ -363,18 +363,20 @@ def app(seed_settings: Settings):
     return build_app(seed_settings, index, Reindexer(seed_settings, index))
 
 
-def test_the_question_box_of_the_ui_holds_at_most_the_question_limit(app):
+def test_the_question_box_of_the_ui_takes_a_long_question_whole_so_the_limit_is_said_not_cut(app):
     [box] = [c for c in app.config["components"] if c["props"].get("elem_id") == "question"]
     assert box["type"] == "textbox"
-    assert box["props"]["max_length"] == MAX_QUESTION_CHARS
+    assert box["props"].get("max_length") is None  # the browser would cut a paste silently
 
 
-def test_a_100k_character_question_posted_past_the_ui_box_gets_the_limit_message(app):
-    # A client can call the chat endpoint directly, bypassing the box's max_length.
+def test_a_100k_character_question_posted_to_the_chat_endpoint_is_refused_naming_the_limit(app):
+    import gradio as gr
+
     respond = next(fn for fn in app.fns.values() if fn.name == "respond")  # wired to Enter and the button
-    outputs = list(respond.fn(LONG_QUESTION, [], [], None, None, [], "auto", None))
-    history = outputs[-1][0]
-    assert re.search(LIMIT_MESSAGE, history[-1]["content"])
+    too_long = re.escape(f"The question is 100,000 characters long; the limit is {MAX_QUESTION_CHARS:,}")
+    with pytest.warns(UserWarning, match=too_long):  # a toast, in a page; the question stays in the box
+        outputs = list(respond.fn(LONG_QUESTION, [], None, None, [], "auto", "date", None))
+    assert outputs == [(gr.skip(),) * 7]  # nothing asked: the chat and the box stay as they are
 
 
 def test_a_100k_character_question_to_the_ask_api_endpoint_is_a_gradio_error_naming_the_limit(app):
