@@ -1,7 +1,7 @@
 """The Ask tab: the chat, the question box with its filters right under it, and the sources.
 
 The conversation is kept as data in the session (`gr.State`): each turn's question, the
-answer as shown, and the entry ids of its [n] in order. The ask layer gets that history as
+answer as shown, and its citations as `{"n", "id"}`. The ask layer gets that history as
 message dicts whose assistant turns carry `"citations"`, so a follow-up ("the second one")
 resolves by ids, never by reading titles back out of the rendered text. Only the last
 MAX_TURNS turns are kept, so a session's memory is bounded however long it talks.
@@ -137,7 +137,7 @@ def history_of(turns: list[dict]) -> list[dict]:
     messages: list[dict] = []
     for turn in turns:
         messages += [{"role": "user", "content": turn["question"]},
-                     {"role": "assistant", "content": turn["shown"], "citations": turn["ids"]}]
+                     {"role": "assistant", "content": turn["shown"], "citations": turn["citations"]}]
     return messages
 
 
@@ -213,7 +213,7 @@ class Asker:
         except ValueError as err:
             why = label("invalid_date", ui, error=err)
         if why:
-            gr.Warning(why, title=label("warning", ui))
+            gr.Warning(why)
             yield (gr.skip(),) * 7
             return
         answer_lang = "" if lang == "auto" else lang
@@ -238,7 +238,8 @@ class Asker:
         """The outputs of a finished answer; the turn joins the conversation (the last MAX_TURNS)."""
         notice = f'<p class="notice">{html.escape(item.notice)}</p>' if item.notice else ""
         shown = answer_markdown(item.text, item.citations, label("references", ui))
-        turn = {"question": message, "shown": shown, "ids": [h.entry.id for h in item.contexts]}
+        cited = [{"n": c.n, "id": c.entry.id} for c in item.citations]
+        turn = {"question": message, "shown": shown, "citations": cited}
         turns = [*turns, turn][-MAX_TURNS:]
         return (chat_of(turns), notice + sources_html(item, ui), filter_chips(item.filters, ui, answer_lang), turns,
                 gr.DownloadButton(value=export_file(turns)), gr.HTML(visible=False), "")
@@ -260,7 +261,7 @@ class Asker:
         """Export with nothing to export says why (the button itself has no file to give)."""
         if not turns:
             ui = self.lang_of(request)
-            gr.Warning(label("no_conversation", ui), title=label("warning", ui))
+            gr.Warning(label("no_conversation", ui))
 
 
 def wire(tab: AskTab, asker: Asker) -> None:

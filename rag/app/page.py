@@ -85,9 +85,14 @@ _SCRIPT = """
     const top = msg.getBoundingClientRect().top;
     if (top < 0 || top > window.innerHeight - 60) window.scrollBy(0, top - 80);
   }
+  // Gradio writes these in English whatever the locale: the copy-all button and toast titles.
   function relabel() {
     document.querySelectorAll('button[aria-label="Copy conversation"], button[title="Copy conversation"]')
       .forEach(b => { b.setAttribute('aria-label', L.copy_all); b.title = L.copy_all; });
+    document.querySelectorAll('.toast-title').forEach(t => {
+      const text = t.firstChild;
+      if (text && text.nodeType === 3 && L[text.nodeValue.trim()]) text.nodeValue = L[text.nodeValue.trim()] + ' ';
+    });
   }
   new MutationObserver(() => {
     document.querySelectorAll('#chat [data-testid="bot"]').forEach(linkMarkers);
@@ -126,5 +131,6 @@ _SCRIPT = """
 
 def head_script() -> str:
     """The page's script, with the labels it needs in both languages."""
-    labels = {lang: {"copy_all": label("copy_all", lang)} for lang in ("en", "ko")}
+    labels = {lang: {"copy_all": label("copy_all", lang), "Warning": label("warning", lang),
+                     "Error": label("error", lang)} for lang in ("en", "ko")}
     return "<script>" + _SCRIPT.replace("__LABELS__", json.dumps(labels, ensure_ascii=False)) + "</script>"
