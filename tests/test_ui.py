@@ -31,6 +31,12 @@ from ui_support import (
 pytestmark = pytest.mark.slow
 
 
+def painted(page: Page) -> None:
+    """Return once the page has painted two frames after the answer (an element the answer
+    added is in the DOM by then, and a load or error it starts has begun)."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def test_english_question_sent_with_enter_shows_a_cited_answer_and_its_card(page: Page):
     ask(page, "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?")
 
@@ -187,7 +193,7 @@ def test_html_in_day_files_is_shown_as_text_never_run(app: App, visit: Visit):
     card_titled(page.locator("#sources .cited-sources .src-card"), "Quokka-Attention")
     expect(page.locator("#sources h4").first).to_contain_text("<script>")
     expect(page.locator('#chat [data-testid="bot"]').last).to_contain_text(SCRIPT)
-    page.wait_for_timeout(1000)  # give any injected handler (onerror, onload) time to fire
+    painted(page)  # any injected element would now be in the page, its handlers due
     shot(page, "xss-answer")
 
     assert page.evaluate("window.__pwned") is None
@@ -206,7 +212,7 @@ def test_markdown_images_in_day_files_never_load_in_the_chat(app: App, visit: Vi
     page.locator("#tab-ask-button").click()
     ask(page, "What does Wombat-Decoding do to beam search?")
     card_titled(page.locator("#sources .cited-sources .src-card"), "Wombat-Decoding")
-    page.wait_for_timeout(1000)  # let the browser fetch whatever the answer asks for
+    painted(page)  # an image in the answer would now be in the page, its fetch started
 
     assert page.evaluate("window.__pwned") is None
     for panel in ("#sources", "#chat"):

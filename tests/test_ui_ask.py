@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from ui_support import DESKTOP, App, ask, ask_follow_up, choose, cited_titles, open_page, shot
@@ -116,3 +117,33 @@ def test_a_korean_browser_gets_korean_copy_buttons_and_warning_titles(browser: B
         expect(page.locator('#chat button[aria-label="대화 복사"]')).to_have_count(1)
         expect(page.locator('#chat button[aria-label="메시지 복사"]').first).to_be_attached()
         expect(page.locator('#chat button[aria-label^="Copy"]')).to_have_count(0)
+
+
+def call_respond(app: App, data: list) -> str:
+    """POST the chat endpoint as an API client does; the event stream it answers with."""
+    posted = httpx.post(app.url + "gradio_api/call/respond", json={"data": data}, timeout=30)
+    assert posted.status_code == 200, posted.text
+    return httpx.get(app.url + f"gradio_api/call/respond/{posted.json()['event_id']}", timeout=120).text
+
+
+@pytest.mark.parametrize("start, tags, lang, why", [
+    (1e20, [], "auto", "a day is text"),
+    ([], [], "auto", "a day is text"),
+    (None, "rl", "auto", "tags are a list"),
+    (None, [], "klingon", "the answer language is one of"),
+], ids=["day-1e20", "day-list", "tags-text", "language-unknown"])
+def test_malformed_values_to_the_chat_endpoint_are_one_clear_error_and_no_traceback(
+        app: App, start, tags, lang, why):
+    before = app.output().count("Traceback")
+    stream = call_respond(app, ["what is Token-Shuffle?", None, start, None, tags, lang, "date"])
+    assert "event: error" in stream and f"Invalid request: {why}" in stream, stream
+    assert app.output().count("Traceback") == before
+
+
+def test_a_history_sent_to_the_chat_endpoint_is_not_the_conversation(app: App):
+    # The conversation is the session's own state: a client's garbage or 5,000-turn history in
+    # its place is ignored, and the question is answered as the first of a conversation.
+    garbage = [{"role": "assistant", "content": {"x": 1}}] * 5000
+    stream = call_respond(app, ["Which paper folds image tokens into the channel dimension?", garbage, None, None,
+                                [], "auto", "date"])
+    assert "event: complete" in stream and "Token-Shuffle" in stream, stream[:500]

@@ -30,6 +30,7 @@ from ui_support import DESKTOP, LIVE_MS, App, reindex_from_ui, running_app, zebr
 
 from rag.app.auth import hash_password, login, read_users
 from rag.app.cli import main
+from rag.app.guard import ADDRESS_FAILURES, USER_FAILURES, WINDOW_S
 from rag.config import Settings
 from rag.index.commit import read_committed
 
@@ -111,7 +112,8 @@ def test_without_a_login_the_page_is_the_login_form_and_not_the_ask_ui(browser: 
         expect(page.get_by_label("username")).to_be_visible()
         expect(page.get_by_label("password")).to_be_visible()
         expect(page.get_by_text("Digest RAG", exact=True)).to_be_visible()  # the login page's message
-        page.wait_for_timeout(1000)
+        # The login page is the whole page: its config has no components to draw later.
+        assert page.evaluate("() => window.gradio_config && window.gradio_config.components.length") == 0
         expect(page.locator("#question")).to_have_count(0)
         expect(page.locator("#tab-index-button")).to_have_count(0)
     # The page sent to a stranger carries none of the app's components or entries.
@@ -285,14 +287,84 @@ def test_another_host_is_served_with_a_login_or_when_told_the_exposure_is_meant(
     with serving("127.0.0.2", seed_index_copy(), tmp_path / "app.log", *flags, **env) as url:
         config = httpx.get(url + "config", timeout=30)
         assert config.status_code == config_status
-        if config_status == 200:  # the whole app, to anyone
+        if config_status == 200:  # the whole app, to anyone, but nobody may reindex from it
             assert "question" in [c["props"].get("elem_id") for c in config.json()["components"]]
+            with pytest.raises(AppError, match=NOT_ADMIN):
+                Client(url, verbose=False).predict(api_name="/reindex")
         else:
             assert post_login(url, "anyone", TOKEN).status_code == 200
     assert "Error" not in (tmp_path / "app.log").read_text()
 
 
+# --- abuse: uploads, password guessing, old sessions --------------------------------------------
+
+
+def session_cookies(url: str, user: str, password: str) -> httpx.Cookies:
+    response = post_login(url, user, password)
+    assert response.status_code == 200, response.text
+    return response.cookies
+
+
+def test_failed_logins_for_one_user_are_limited_with_429_and_retry_after(guarded: App):
+    for _ in range(USER_FAILURES):
+        assert post_login(guarded.url, "mallory", WRONG_PASSWORD).status_code == 400
+    refused = post_login(guarded.url, "mallory", WRONG_PASSWORD)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= WINDOW_S
+    assert "Too many failed logins" in refused.text
+    # Another user from the same address still gets in.
+    assert post_login(guarded.url, READER, READER_PASSWORD).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def strict(tmp_path_factory: pytest.TempPathFactory, seed_index_copy) -> Iterator[App]:
+    """An app of its own (its address gets locked out): short sessions, Gradio's temporary
+    folder where the test can look."""
+    root = tmp_path_factory.mktemp("ui-strict")
+    with running_app(root, seed_index_copy(), args=("--host", "127.0.0.1"), RAG_APP_TOKEN=TOKEN,
+                     RAG_SESSION_TTL_S="3", GRADIO_TEMP_DIR=str(root / "gradio-tmp")) as running:
+        yield running
+
+
+def test_uploads_are_refused_and_nothing_is_written(strict: App):
+    cookies = session_cookies(strict.url, "carol", TOKEN)
+    payload = b"x" * 2_000_000
+    response = httpx.post(strict.url + "gradio_api/upload", cookies=cookies,
+                          files={"files": ("big.bin", payload)}, timeout=30)
+    assert response.status_code == 403
+    written = [p for p in Path(strict.env["GRADIO_TEMP_DIR"]).rglob("*") if p.is_file()]
+    assert not [p for p in written if p.stat().st_size >= len(payload)], written
+
+
+def test_a_session_ends_after_its_lifetime_and_asks_for_a_login_again(strict: App):
+    cookies = session_cookies(strict.url, "dave", TOKEN)
+    check = strict.url + "gradio_api/login_check"
+    assert httpx.get(check, cookies=cookies, timeout=30).status_code == 200
+    deadline = time.monotonic() + 60
+    while httpx.get(check, cookies=cookies, timeout=30).status_code == 200:
+        assert time.monotonic() < deadline, "the 3 s session was still valid after a minute"
+        time.sleep(0.5)
+    assert httpx.get(check, cookies=cookies, timeout=30).status_code == 401
+    assert post_login(strict.url, "dave", TOKEN).status_code == 200  # a new login works
+
+
+def test_failed_logins_from_one_address_are_limited_across_user_names(strict: App):
+    for n in range(ADDRESS_FAILURES):
+        assert post_login(strict.url, f"guess{n}", WRONG_PASSWORD).status_code == 400
+    refused = post_login(strict.url, "someone-new", TOKEN)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+
+
 # --- rag passwd -------------------------------------------------------------------------------
+
+
+def test_passwd_refuses_an_empty_password():
+    result = CliRunner().invoke(main, ["passwd", "frank", "--password", ""])
+    assert result.exit_code == 2
+    assert "an empty password would let anyone in" in result.output
+    with pytest.raises(ValueError, match="empty"):
+        hash_password("")
+
 
 
 def test_passwd_prints_a_line_the_login_accepts_and_never_echoes_the_password(tmp_path):

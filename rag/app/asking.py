@@ -206,7 +206,7 @@ class Asker:
         ui = self.lang_of(request)
         wrong = malformed(message, start, end, tags, lang, order)
         if wrong:
-            raise gr.Error(label("bad_input", ui, error=wrong))
+            raise gr.Error(label("bad_input", ui, error=wrong), print_exception=False)
         why = self.refused(message, ui)
         try:
             filters = None if why else ui_filters(start, end, tags, self.index.days)

@@ -44,11 +44,11 @@ def _ask_api(settings: Settings, index: Index) -> Callable[[str], dict]:
     def ask(question: str) -> dict:
         """One-shot answer for API clients (gradio_client): the `rag ask --json` shape."""
         if not isinstance(question, str):
-            raise gr.Error(label("bad_input", "en", error="the question is text"))
+            raise gr.Error(label("bad_input", "en", error="the question is text"), print_exception=False)
         try:
             return answer_question(index, settings, question).to_dict()
         except (QuestionError, StoreUnavailableError) as err:
-            raise gr.Error(str(err)) from err
+            raise gr.Error(str(err), print_exception=False) from err
 
     return ask
 
@@ -62,7 +62,7 @@ def _index_tab(settings: Settings, reindexer: Reindexer) -> dict:
     def reindex(request: gr.Request) -> Iterator[str]:
         ui = page_lang(request)
         if not is_admin(settings, request.username):
-            raise gr.Error(label("not_admin", ui))
+            raise gr.Error(label("not_admin", ui), print_exception=False)
         yield from run_reindex(reindexer, ui)
 
     button.click(reindex, None, report, api_name="reindex")
