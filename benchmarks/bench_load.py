@@ -1,11 +1,14 @@
 """Load test: N simulated users asking the running app at once, for a fixed time.
 
 Starts `python app.py` over a copy of the seeds (offline: no LLM key) on a free port, then
-runs `--users` threads, each with its own gradio_client.Client calling api_name="/ask" in a
-loop over QUESTIONS, for `--seconds`. Prints requests served, errors, latency percentiles
-and the app's resident memory (VmRSS) before and after, to catch leaks under load.
+runs `--users` threads for `--seconds`, each asking QUESTIONS in turn: with `--api client`
+each user is one gradio_client.Client (one session), with `--api raw` (the default) each call
+is a bare `POST /gradio_api/call/ask` as curl would send it, so every call is a new session:
+the case that grew memory by the call before the app bounded its sessions. Prints requests
+served, errors, latency percentiles and the app's resident memory (VmRSS), with the growth
+after `--warmup` seconds of load: flat after warm-up means per-session state is bounded.
 
-    uv run python benchmarks/bench_load.py --seconds 60
+    uv run python benchmarks/bench_load.py --seconds 600 --warmup 120
 
 Latency here is end to end through Gradio's queue (which runs 4 events at a time), so with
 20 users it is mostly queueing: compare runs on the same machine, under the same load.
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+import httpx
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -127,6 +131,30 @@ def user(n: int, url: str, start: threading.Barrier, stop_at: list[float], resul
             results.uncited.append(question)
 
 
+def raw_user(n: int, url: str, start: threading.Barrier, stop_at: list[float], results: Results) -> None:
+    """One simulated API client without a session: each question a bare call, a session of its own."""
+    start.wait()
+    i = n
+    with httpx.Client(base_url=url, timeout=300) as http:
+        while time.monotonic() < stop_at[0]:
+            question = QUESTIONS[i % len(QUESTIONS)]
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                event = http.post("gradio_api/call/ask", json={"data": [question]}).json()["event_id"]
+                stream = http.get(f"gradio_api/call/ask/{event}").text
+            except (httpx.HTTPError, KeyError, ValueError) as err:
+                results.errors.append(f"{type(err).__name__}: {err}")
+                time.sleep(0.1)
+                continue
+            if "event: complete" not in stream:
+                results.errors.append(stream[:200])
+                continue
+            results.latencies_s.append(time.perf_counter() - t0)
+            if '"citations": [{' not in stream:
+                results.uncited.append(question)
+
+
 def first_answer(url: str) -> None:
     """Ask once before the users start. The app serves at once and builds its first index in
     the background, so this waits for that; the first answer also loads what the app loads
@@ -153,8 +181,11 @@ def percentile(values: list[float], p: int) -> float | None:
 @click.command()
 @click.option("--seconds", default=120, show_default=True, help="How long the users keep asking.")
 @click.option("--users", default=20, show_default=True, help="Concurrent simulated users.")
+@click.option("--api", type=click.Choice(["raw", "client"]), default="raw", show_default=True,
+              help="raw: every call a new session (curl); client: one gradio_client session per user.")
+@click.option("--warmup", default=60, show_default=True, help="Seconds of load before growth is measured.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def main(seconds: int, users: int, as_json: bool) -> None:
+def main(seconds: int, users: int, api: str, warmup: int, as_json: bool) -> None:
     """Run the load test and print requests served, errors, latency and memory growth."""
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         proc, url, log = start_app(Path(tmp))
@@ -165,7 +196,8 @@ def main(seconds: int, users: int, as_json: bool) -> None:
             results, samples = Results(), [rss_warm]
             start = threading.Barrier(users + 1)
             stop_at = [float("inf")]
-            threads = [threading.Thread(target=user, args=(n, url, start, stop_at, results), daemon=True)
+            target = raw_user if api == "raw" else user
+            threads = [threading.Thread(target=target, args=(n, url, start, stop_at, results), daemon=True)
                        for n in range(users)]
             for t in threads:
                 t.start()
@@ -186,7 +218,7 @@ def main(seconds: int, users: int, as_json: bool) -> None:
 
     lat = results.latencies_s
     report = {
-        "users": users, "seconds": seconds, "elapsed_s": round(elapsed, 1), "cpus": os.cpu_count(),
+        "users": users, "api": api, "seconds": seconds, "warmup_s": warmup, "elapsed_s": round(elapsed, 1), "cpus": os.cpu_count(),
         "served": len(lat), "errors": len(results.errors), "uncited": len(results.uncited),
         "throughput_rps": round(len(lat) / elapsed, 2),
         "latency_s": {k: (round(v, 2) if v is not None else None) for k, v in {
@@ -194,7 +226,9 @@ def main(seconds: int, users: int, as_json: bool) -> None:
         "rss_mib": {"start": round(rss_start / 1024, 1), "after_first_answer": round(rss_warm / 1024, 1),
                     "peak": round(max(samples) / 1024, 1), "end": round(rss_end / 1024, 1)},
         "rss_growth_pct": {"from_start": round(100 * (rss_end - rss_start) / rss_start, 1),
-                           "from_first_answer": round(100 * (rss_end - rss_warm) / rss_warm, 1)},
+                           "from_first_answer": round(100 * (rss_end - rss_warm) / rss_warm, 1),
+                           "after_warmup": round(100 * (rss_end - samples[min(warmup, len(samples) - 1)])
+                                                 / samples[min(warmup, len(samples) - 1)], 1)},
         # Every 10 s: a plateau is warm-up (caches, allocator arenas), a steady climb a leak.
         "rss_every_10s_mib": [round(kib / 1024, 1) for kib in samples[::10]],
         "first_errors": sorted(set(results.errors))[:5],
@@ -204,13 +238,14 @@ def main(seconds: int, users: int, as_json: bool) -> None:
         return
     lat_s = report["latency_s"]
     rss, growth = report["rss_mib"], report["rss_growth_pct"]
-    click.echo(f"{users} users for {seconds} s ({elapsed:.0f} s with the last replies) on {os.cpu_count()} CPUs")
+    click.echo(f"{users} {api} users for {seconds} s ({elapsed:.0f} s with the last replies) on {os.cpu_count()} CPUs")
     click.echo(f"served {report['served']} requests ({report['throughput_rps']}/s), "
                f"{report['errors']} errors, {report['uncited']} answers without a citation")
     click.echo(f"latency p50 {lat_s['p50']} s, p95 {lat_s['p95']} s, max {lat_s['max']} s")
     click.echo(f"RSS {rss['start']} MiB at start, {rss['after_first_answer']} MiB after the first answer, "
                f"{rss['peak']} MiB peak, {rss['end']} MiB at the end")
-    click.echo(f"RSS growth {growth['from_start']}% from start, {growth['from_first_answer']}% from the first answer")
+    click.echo(f"RSS growth {growth['from_start']}% from start, {growth['from_first_answer']}% from the first answer, "
+               f"{growth['after_warmup']}% after {warmup} s of warm-up")
     click.echo(f"RSS every 10 s (MiB): {' '.join(str(m) for m in report['rss_every_10s_mib'])}")
     for err in report["first_errors"]:
         click.echo(f"error: {err}")

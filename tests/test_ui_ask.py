@@ -6,11 +6,13 @@ labels follow a Korean browser."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from ui_support import DESKTOP, App, ask, ask_follow_up, choose, cited_titles, open_page, shot
+from conftest import run_rag
+from ui_support import LIVE_MS, DESKTOP, App, ask, ask_follow_up, choose, cited_titles, open_page, shot, zebra_moved
 
 from rag.config import MAX_QUESTION_CHARS
 
@@ -147,3 +149,13 @@ def test_a_history_sent_to_the_chat_endpoint_is_not_the_conversation(app: App):
     stream = call_respond(app, ["Which paper folds image tokens into the channel dimension?", garbage, None, None,
                                 [], "auto", "date"])
     assert "event: complete" in stream and "Token-Shuffle" in stream, stream[:500]
+
+
+def test_an_open_pages_brief_follows_a_new_day_without_a_reload(app: App, page: Page):
+    brief = page.locator("#brief")
+    expect(brief).to_contain_text("2025-05-21")
+    (app.data_dir / "960_gnu.txt").write_text(zebra_moved(date(2025, 6, 2), "Gnu"), encoding="utf-8")
+    result = run_rag("reindex", env=app.env)
+    assert result.returncode == 0, result.stderr
+    expect(brief).to_contain_text("What's new on 2025-06-02 (1 paper)", timeout=LIVE_MS)
+    expect(brief.locator("details.brief-entry > summary")).to_have_text([re.compile(r"^Gnu-Tokens")])

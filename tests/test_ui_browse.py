@@ -101,3 +101,56 @@ def test_similar_entries_sit_beside_the_entry_they_belong_to(page: Page):
     tag_column = page.locator("#tag-cards").bounding_box()
     assert panel["x"] + panel["width"] <= tag_column["x"] + 5
     shot(page, "browse-similar")
+
+
+def test_a_second_tag_typed_after_the_first_replaces_it(page: Page):
+    browse(page)
+    choose(page, "#browse-tag", re.compile(r"^rl \("))
+    expect(page.locator("#tag-cards .src-card").first).to_be_visible()
+    box = page.locator("#browse-tag input")
+    box.click()  # the last pick is selected, so typing replaces it ("moe (92)rl" found nothing)
+    page.keyboard.type("reward")
+    expect(box).to_have_value("reward")
+    page.get_by_role("option", name=re.compile(r"^reward-model \(")).click()
+    cards = page.locator("#tag-cards .src-card")
+    expect(cards.first).to_contain_text("#reward-model")
+    for i in range(cards.count()):
+        assert "#reward-model" in cards.nth(i).locator(".src-tag").all_text_contents()
+
+
+def test_typing_a_month_finds_its_days_in_the_day_list(page: Page):
+    browse(page)
+    expect(page.locator("#browse-day")).to_contain_text("Type a day")
+    box = page.locator("#browse-day input")
+    box.click()
+    page.keyboard.type("2025-04")
+    options = page.get_by_role("option")
+    expect(options).to_have_count(2)  # the seeds' two April days, of all the days listed
+    assert all(re.search(r"2025-04-2[45]$", o) for o in options.all_inner_texts())
+    page.get_by_role("option", name=re.compile("2025-04-25")).click()
+    expect(page.locator("#day-cards .src-card").first).to_contain_text("2025-04-25")
+
+
+def test_the_tag_plots_dates_are_whole_and_apart_on_a_phone(browser, app: App):
+    from ui_support import PHONE, open_page
+
+    with open_page(browser, app, PHONE) as visit:
+        page = visit.page
+        browse(page)
+        choose(page, "#browse-tag", re.compile(r"^rl \("))
+        labels = page.locator("#tag-plot svg.marks [aria-roledescription='axis'] text")
+        page.wait_for_function("""() => [...document.querySelectorAll(
+            "#tag-plot svg.marks [aria-roledescription='axis'] text")].some(t => /^\\d{4}-\\d\\d-\\d\\d$/.test(t.textContent))""")
+        page.locator("#tag-plot-unit").scroll_into_view_if_needed()  # the plot and its labels in view
+        dates = [t for t in labels.all() if re.fullmatch(r"\d{4}-\d\d-\d\d", t.text_content() or "")]
+        assert len(dates) >= 2
+        boxes = [d.bounding_box() for d in dates]
+        below = page.locator("#tag-plot-unit").bounding_box()
+        for box in boxes:  # each whole on screen, above what follows the plot (Vega's labels take
+            # no pointer events, so elementFromPoint cannot see them: their boxes are checked)
+            assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], box
+            assert box["y"] + box["height"] <= below["y"], (box, below)
+        # No two labels overlap (the slanted labels' boxes may touch; their centres stay apart).
+        centres = sorted(b["x"] + b["width"] / 2 for b in boxes)
+        assert all(b - a >= 12 for a, b in zip(centres, centres[1:])), centres
+        shot(page, "tag-plot-phone")

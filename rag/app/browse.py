@@ -81,12 +81,15 @@ def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Compo
     login page carries the page's config, and the digest's days and tags are not for strangers)."""
     parts: dict[str, gr.components.Component] = {}
     # value=None: Gradio would preselect the first choice without firing .change.
-    parts["pick"] = gr.Dropdown(choices=[], value=None, label=t(kind), elem_id=f"browse-{kind}")
+    # The list shows the first hundred; typing finds any of them.
+    parts["pick"] = gr.Dropdown(choices=[], value=None, label=t(kind), elem_id=f"browse-{kind}",
+                                info=t("type_to_find") if kind == "day" else None)
     if kind == "tag":
         # Only the data is ever updated: a BarPlot updated as a component (to change its title)
-        # draws the update before it (Gradio 6.31), so the unit is a caption of its own.
+        # draws the update before it (Gradio 6.31), so the unit is a caption of its own, in the
+        # page's language, and the axes have no titles (Gradio would show them in English).
         parts["plot"] = gr.BarPlot(plot_frame([]), x="period", y="entries", x_label_angle=-45, height=300,
-                                   x_title=" ", elem_id="tag-plot")
+                                   x_title=" ", y_title=" ", elem_id="tag-plot")
         parts["unit"] = gr.Markdown("", elem_id="tag-plot-unit")
     with gr.Row():
         prev = gr.Button(t("prev"), size="sm", elem_id=f"{kind}-prev")

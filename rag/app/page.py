@@ -34,6 +34,10 @@ a.cite { text-decoration: none; font-weight: 700; color: var(--color-accent); }
 .brief-entry { margin: 0 0 6px 0; }
 .brief-entry > summary { cursor: pointer; font-weight: 600; }
 #active-filters .chips { display: flex; flex-wrap: wrap; gap: 2px; }
+/* Vega fits the bars to the box and draws the slanted dates and the axis title past it: room
+   for them, outside the bars' box, instead of clipping them ("3-06"). */
+#tag-plot { overflow: visible !important; margin-bottom: 76px !important; padding-left: 28px !important; }
+#tag-plot svg.marks { overflow: visible; }
 #day-from, #day-to { min-width: 200px; }
 #day-from button, #day-to button { flex-shrink: 0; }
 @media (max-width: 700px) { .src-card { padding: 8px; } .sources-pane { max-height: 75vh; } }
