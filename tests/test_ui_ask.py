@@ -159,3 +159,18 @@ def test_an_open_pages_brief_follows_a_new_day_without_a_reload(app: App, page: 
     assert result.returncode == 0, result.stderr
     expect(brief).to_contain_text("What's new on 2025-06-02 (1 paper)", timeout=LIVE_MS)
     expect(brief.locator("details.brief-entry > summary")).to_have_text([re.compile(r"^Gnu-Tokens")])
+
+
+def test_the_order_toggle_lists_by_relevance_instead_of_newest_first(page: Page):
+    question = "which papers are about reinforcement learning for reasoning?"
+    ask(page, question)
+    by_date = cited_titles(page)
+    cards = page.locator("#sources .cited-sources .src-card")
+    days = [cards.nth(i).locator(".src-meta").first.inner_text()[:10] for i in range(cards.count())]
+    assert len(days) >= 3 and days == sorted(days, reverse=True), days
+    page.locator("#new-conversation").click()
+    open_filters(page)
+    page.locator("#list-order").get_by_text("Most relevant first").click()
+    ask(page, question)
+    by_relevance = cited_titles(page)
+    assert sorted(by_relevance) == sorted(by_date) and by_relevance != by_date

@@ -224,7 +224,7 @@ class Asker:
             return
         try:
             for item in answer_stream(self.index, self.settings, message, history=history_of(turns),
-                                      filters=filters, lang=answer_lang or None):
+                                      filters=filters, lang=answer_lang or None, order=order):
                 if isinstance(item, Answer):
                     yield self.answered(message, turns, item, ui, answer_lang)
                     return
