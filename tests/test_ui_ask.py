@@ -10,9 +10,9 @@ from datetime import date
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
 from conftest import run_rag
-from ui_support import LIVE_MS, DESKTOP, App, ask, ask_follow_up, choose, cited_titles, open_page, shot, zebra_moved
+from playwright.sync_api import Browser, Page, expect
+from ui_support import DESKTOP, LIVE_MS, App, ask, ask_follow_up, choose, cited_titles, open_page, shot, zebra_moved
 
 from rag.config import MAX_QUESTION_CHARS
 

@@ -21,7 +21,7 @@ import gradio as gr
 from rag.app.brief import DayError, day_entries
 from rag.app.cards import brief_html, filter_chips, sources_html
 from rag.app.labels import label
-from rag.app.render import inert_line, answer_markdown, conversation_markdown
+from rag.app.render import answer_markdown, conversation_markdown, inert_line
 from rag.ask.answer import answer_stream
 from rag.ask.prepare import QuestionError
 from rag.config import MAX_QUESTION_CHARS, Settings

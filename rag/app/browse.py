@@ -73,12 +73,8 @@ def tag_choices(index: Index) -> list[tuple[str, str]]:
     return [(f"{t} ({n})", t) for t, n in index.tags.most_common()]
 
 
-def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Component]:
-    """One Browse column (kind "day" or "tag"): its picker, plot for tags, pager, cards and the
-    similar entries of a picked entry, wired to their events. `t` makes a label the browser
-    translates (gr.I18n); `lang_of(request)` is the page's language for server-made HTML. The
-    picker's choices come with the page's first look at the index, not in the page itself (a
-    login page carries the page's config, and the digest's days and tags are not for strangers)."""
+def _layout(kind: str, t) -> dict[str, gr.components.Component]:
+    """A column's components: picker, plot and caption for tags, pager, cards, similar entries."""
     parts: dict[str, gr.components.Component] = {}
     # value=None: Gradio would preselect the first choice without firing .change.
     # The list shows the first hundred; typing finds any of them.
@@ -92,52 +88,67 @@ def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Compo
                                    x_title=" ", y_title=" ", elem_id="tag-plot")
         parts["unit"] = gr.Markdown("", elem_id="tag-plot-unit")
     with gr.Row():
-        prev = gr.Button(t("prev"), size="sm", elem_id=f"{kind}-prev")
-        info = gr.Markdown("", elem_id=f"{kind}-page")
-        nxt = gr.Button(t("next"), size="sm", elem_id=f"{kind}-next")
-    cards = gr.HTML("", elem_id=f"{kind}-cards")
-    pick_similar = gr.Dropdown(choices=[], value=None, label=t("similar_to"), elem_id=f"{kind}-similar")
-    similar_cards = gr.HTML("", elem_id=f"{kind}-similar-cards")
-    ids, page = gr.State([]), gr.State(0)
+        parts["prev"] = gr.Button(t("prev"), size="sm", elem_id=f"{kind}-prev")
+        parts["info"] = gr.Markdown("", elem_id=f"{kind}-page")
+        parts["next"] = gr.Button(t("next"), size="sm", elem_id=f"{kind}-next")
+    parts["cards"] = gr.HTML("", elem_id=f"{kind}-cards")
+    parts["similar"] = gr.Dropdown(choices=[], value=None, label=t("similar_to"), elem_id=f"{kind}-similar")
+    parts["similar_cards"] = gr.HTML("", elem_id=f"{kind}-similar-cards")
+    parts["ids"], parts["page"] = gr.State([]), gr.State(0)
+    return parts
 
-    def hits_for(value: str | None) -> list[Hit]:
+
+class _Column:
+    """What a column does: show a picked day or tag, turn its pages, find similar entries."""
+
+    def __init__(self, index: Index, kind: str, lang_of) -> None:
+        self.index, self.kind, self.lang_of = index, kind, lang_of
+
+    def hits_for(self, value: str | None) -> list[Hit]:
         if not value:
             return []
-        filters = user_filters(days=[value]) if kind == "day" else user_filters(tags=[value])
-        return listing(index.view(), filters)
+        filters = user_filters(days=[value]) if self.kind == "day" else user_filters(tags=[value])
+        return listing(self.index.view(), filters)
 
-    def show(value: str | None, request: gr.Request):
-        lang = lang_of(request)
-        hits = hits_for(value)
+    def show(self, value: str | None, request: gr.Request) -> list:
+        lang = self.lang_of(request)
+        hits = self.hits_for(value)
         cards_html, info_text, _ = page_of(hits, 0, lang)
         out = [cards_html, info_text, [h.entry.id for h in hits], 0,
                gr.Dropdown(choices=[(h.entry.title, h.entry.id) for h in hits], value=None), ""]
-        if kind == "tag":
+        if self.kind == "tag":
             unit, counts = period_counts([h.entry for h in hits])
             caption = label("per_week" if unit == "week" else "per_month", lang) if hits else ""
             out[:0] = [plot_frame(counts), caption]
         return out
 
-    def turn(ids_shown: list[str], current: int, step: int, request: gr.Request):
-        lang = lang_of(request)
-        view = index.view()
+    def turn(self, ids_shown: list[str], current: int, step: int, request: gr.Request) -> tuple[str, str, int]:
+        view = self.index.view()
         hits = [Hit(entry=view.entries[eid], score=1.0) for eid in ids_shown if eid in view.entries]
-        cards_html, info_text, page_now = page_of(hits, current + step, lang)
-        return cards_html, info_text, page_now
+        return page_of(hits, current + step, self.lang_of(request))
 
-    def back(ids_shown: list[str], current: int, request: gr.Request):
-        return turn(ids_shown, current, -1, request)
+    def back(self, ids_shown: list[str], current: int, request: gr.Request) -> tuple[str, str, int]:
+        return self.turn(ids_shown, current, -1, request)
 
-    def forward(ids_shown: list[str], current: int, request: gr.Request):
-        return turn(ids_shown, current, 1, request)
+    def forward(self, ids_shown: list[str], current: int, request: gr.Request) -> tuple[str, str, int]:
+        return self.turn(ids_shown, current, 1, request)
 
-    def similar_to(entry_id: str | None, request: gr.Request) -> str:
-        return similar_html(index, entry_id, lang_of(request))
+    def similar_to(self, entry_id: str | None, request: gr.Request) -> str:
+        return similar_html(self.index, entry_id, self.lang_of(request))
 
-    outputs = [cards, info, ids, page, pick_similar, similar_cards]
-    parts["pick"].change(show, parts["pick"], ([parts["plot"], parts["unit"]] if kind == "tag" else []) + outputs)
-    prev.click(back, [ids, page], [cards, info, page])
-    nxt.click(forward, [ids, page], [cards, info, page])
-    pick_similar.change(similar_to, pick_similar, similar_cards)
-    parts.update(prev=prev, next=nxt, info=info, cards=cards, similar=pick_similar)
+
+def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Component]:
+    """One Browse column (kind "day" or "tag"): its picker, plot for tags, pager, cards and the
+    similar entries of a picked entry, wired to their events. `t` makes a label the browser
+    translates (gr.I18n); `lang_of(request)` is the page's language for server-made HTML. The
+    picker's choices come with the page's first look at the index, not in the page itself (a
+    login page carries the page's config, and the digest's days and tags are not for strangers)."""
+    parts, does = _layout(kind, t), _Column(index, kind, lang_of)
+    pager = [parts["cards"], parts["info"], parts["page"]]
+    outputs = [parts["cards"], parts["info"], parts["ids"], parts["page"], parts["similar"], parts["similar_cards"]]
+    plot = [parts["plot"], parts["unit"]] if kind == "tag" else []
+    parts["pick"].change(does.show, parts["pick"], plot + outputs)
+    parts["prev"].click(does.back, [parts["ids"], parts["page"]], pager)
+    parts["next"].click(does.forward, [parts["ids"], parts["page"]], pager)
+    parts["similar"].change(does.similar_to, parts["similar"], parts["similar_cards"])
     return parts
