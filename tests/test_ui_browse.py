@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import run_rag
 from playwright.sync_api import Page, expect
-from ui_support import LIVE_MS, App, choose, shot
+from ui_support import LIVE_MS, App, choose, dropdown_options, shot
 
 pytestmark = pytest.mark.slow
 
@@ -121,6 +121,7 @@ def test_a_second_tag_typed_after_the_first_replaces_it(page: Page):
 def test_typing_a_month_finds_its_days_in_the_day_list(page: Page):
     browse(page)
     expect(page.locator("#browse-day")).to_contain_text("Type a day")
+    assert "2025-04-25" in dropdown_options(page, "#browse-day")  # the page's first look is in
     box = page.locator("#browse-day input")
     box.click()
     page.keyboard.type("2025-04")
