@@ -79,7 +79,7 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
 
 
-def start_app(workdir: Path) -> tuple[subprocess.Popen, str, Path]:
+def start_app(workdir: Path, **extra_env: str) -> tuple[subprocess.Popen, str, Path]:
     """`python app.py` over a copy of the seeds, as the UI tests start it; (process, url, log)."""
     data_dir = workdir / "data"
     data_dir.mkdir()
@@ -88,7 +88,7 @@ def start_app(workdir: Path) -> tuple[subprocess.Popen, str, Path]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ISOLATED_ENV}
     env.update(RAG_DATA_DIR=str(data_dir), RAG_INDEX_DIR=str(workdir / "index"),
-               RAG_PORT=str(port), RAG_HOST="127.0.0.1", PYTHONUNBUFFERED="1")
+               RAG_PORT=str(port), RAG_HOST="127.0.0.1", PYTHONUNBUFFERED="1", **extra_env)
     log = workdir / "app.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env,
