@@ -154,9 +154,9 @@ def test_browsing_a_tag_plots_entries_per_week_and_lists_them(page: Page):
     # the caption names the unit in the page's language): together they count every #rl entry.
     page.wait_for_function(  # the chart labels its bars with their counts once it has drawn them
         """() => { const bars = [...document.querySelectorAll('#tag-plot svg.marks [aria-roledescription="bar"]')];
-                   return bars.length && bars.every(b => /; *: \\d+$/.test(b.getAttribute('aria-label'))); }""")
+                   return bars.length && bars.every(b => /; \\s*: \\d+$/.test(b.getAttribute('aria-label'))); }""")
     labels = bars.evaluate_all("bars => bars.map(b => b.getAttribute('aria-label'))")
-    found = [re.search(r"; *: (\d+)$", label) for label in labels]
+    found = [re.search(r"; \s*: (\d+)$", label) for label in labels]
     assert all(found), labels
     counts = [int(m[1]) for m in found]
     assert sum(counts) == cards.count() == 10

@@ -83,9 +83,10 @@ def _layout(kind: str, t) -> dict[str, gr.components.Component]:
     if kind == "tag":
         # Only the data is ever updated: a BarPlot updated as a component (to change its title)
         # draws the update before it (Gradio 6.31), so the unit is a caption of its own, in the
-        # page's language, and the axes have no titles (Gradio would show them in English).
+        # page's language, and the axes have no titles (Gradio would show them in English). The
+        # two blank titles differ (a space, a no-break space): Vega keys each bar's label by them.
         parts["plot"] = gr.BarPlot(plot_frame([]), x="period", y="entries", x_label_angle=-45, height=300,
-                                   x_title=" ", y_title=" ", elem_id="tag-plot")
+                                   x_title=" ", y_title="\u00a0", elem_id="tag-plot")
         parts["unit"] = gr.Markdown("", elem_id="tag-plot-unit")
     with gr.Row():
         parts["prev"] = gr.Button(t("prev"), size="sm", elem_id=f"{kind}-prev")
