@@ -17,12 +17,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import gradio as gr
+from gradio.i18n import I18nData
 
 from rag.app.brief import DayError, day_entries
 from rag.app.cards import brief_html, filter_chips, sources_html
 from rag.app.labels import label
 from rag.app.render import answer_markdown, conversation_markdown, inert_line
 from rag.ask.answer import answer_stream
+from rag.ask.filters import user_filters
 from rag.ask.prepare import QuestionError
 from rag.config import MAX_QUESTION_CHARS, Settings
 from rag.index.reader import Index
@@ -66,7 +68,7 @@ class AskTab:
         return [self.start, self.end, self.tags, self.lang, self.order]
 
 
-def layout(t: Callable[[str], object]) -> AskTab:
+def layout(t: Callable[[str], I18nData]) -> AskTab:
     """The tab's components, in a row of two columns: the conversation, then its sources."""
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
@@ -78,7 +80,7 @@ def layout(t: Callable[[str], object]) -> AskTab:
             with gr.Row():
                 send = gr.Button(t("ask"), variant="primary", elem_id="ask")
                 new = gr.Button(t("new"), elem_id="new-conversation")
-                export = gr.DownloadButton(t("export"), value=None, elem_id="export")
+                export = gr.DownloadButton(str(t("export")), value=None, elem_id="export")  # str: Gradio's label type
             with gr.Accordion(t("filters"), open=False, elem_id="filters"):
                 with gr.Row():
                     start = gr.DateTime(label=t("from"), include_time=False, type="string", elem_id="day-from")
@@ -121,14 +123,15 @@ def malformed(message: object, start: object, end: object, tags: object, lang: o
 
 
 def ui_filters(start: str | None, end: str | None, tags: list[str] | None, days: list[date]) -> Filters | None:
-    """Filters from the panel; None when nothing is set (the question's own apply)."""
+    """Filters from the panel; None when nothing is set (the question's own apply). A day that
+    is no day raises ValueError."""
     lo, hi = to_date(start), to_date(end)
     ranges: tuple = ()
     if lo or hi:
         lo = lo or (days[0] if days else date.min)
         hi = hi or (days[-1] if days else date.max)
         ranges = ((min(lo, hi), max(lo, hi)),)
-    f = Filters(days=ranges, tags=tuple(tags or ()))
+    f = user_filters(days=ranges, tags=tags or ())
     return f if f else None
 
 

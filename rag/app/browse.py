@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import gradio as gr
 import pandas as pd
@@ -73,9 +74,9 @@ def tag_choices(index: Index) -> list[tuple[str, str]]:
     return [(f"{t} ({n})", t) for t, n in index.tags.most_common()]
 
 
-def _layout(kind: str, t) -> dict[str, gr.components.Component]:
+def _layout(kind: str, t) -> dict[str, Any]:
     """A column's components: picker, plot and caption for tags, pager, cards, similar entries."""
-    parts: dict[str, gr.components.Component] = {}
+    parts: dict[str, Any] = {}
     # value=None: Gradio would preselect the first choice without firing .change.
     # The list shows the first hundred; typing finds any of them.
     parts["pick"] = gr.Dropdown(choices=[], value=None, label=t(kind), elem_id=f"browse-{kind}",
@@ -138,7 +139,7 @@ class _Column:
         return similar_html(self.index, entry_id, self.lang_of(request))
 
 
-def column(index: Index, kind: str, t, lang_of) -> dict[str, gr.components.Component]:
+def column(index: Index, kind: str, t, lang_of) -> dict[str, Any]:
     """One Browse column (kind "day" or "tag"): its picker, plot for tags, pager, cards and the
     similar entries of a picked entry, wired to their events. `t` makes a label the browser
     translates (gr.I18n); `lang_of(request)` is the page's language for server-made HTML. The

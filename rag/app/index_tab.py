@@ -9,9 +9,8 @@ from collections.abc import Iterator
 import gradio as gr
 
 from rag.app.labels import LABELS, label
-from rag.app.reindexing import USER_ERRORS, Busy, Progress, Reindexer
+from rag.app.reindexing import USER_ERRORS, Busy, Progress, Reindexer, report_text
 from rag.index.reader import Index
-from rag.model import ReindexReport
 
 
 def phase_text(phase: str, done: int, total: int, lang: str) -> str:
@@ -35,15 +34,6 @@ def index_status(index: Index, reindexer: Reindexer, lang: str) -> str:
     if progress.running:
         line += "  \n" + label("indexing", lang, phase=phase_text(progress.phase, progress.done, progress.total, lang))
     return line
-
-
-def report_text(report: ReindexReport, lang: str) -> str:
-    """A reindex report in the page's language, one line, then each skipped file."""
-    head = f"{report.message} " if report.message else ""
-    line = head + label("report", lang, added=report.added, changed=report.changed, removed=report.removed,
-                        unchanged=report.unchanged, skipped=report.skipped, embedded=report.embedded_chunks,
-                        seconds=report.seconds)
-    return "\n".join([line, *(label("skipped_file", lang, error=e) for e in report.errors)])
 
 
 def last_report(state: Progress, ui: str) -> object:

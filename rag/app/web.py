@@ -10,6 +10,7 @@ login hashing off the event loop and limited failures (`rag.app.guard`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 
 import gradio as gr
@@ -74,10 +75,8 @@ def _watch_index(app: gr.Blocks, index: Index, reindexer: Reindexer, watched: di
     seen = gr.State(None)
 
     def refresh(last: list | None, request: gr.Request) -> tuple:
-        try:
+        with contextlib.suppress(StoreUnavailableError):  # the status line says so
             index.refresh()
-        except StoreUnavailableError:
-            pass
         state = reindexer.progress()
         now = [index.manifest.version, state.runs, state.running, state.phase, state.done // 64, state.error]
         if list(last or []) == now:
@@ -131,5 +130,5 @@ def launch(app: gr.Blocks, settings: Settings, auth: Callable[[str, str], bool] 
         server_name=settings.host, server_port=settings.port, css=CSS, head=head_script(), i18n=I18N,
         show_error=False, footer_links=[], share=False, state_session_capacity=SESSIONS, max_file_size="1kb",
         auth=off_loop(auth) if auth else None,
-        app_kwargs={"middleware": [Middleware(Guard, session_ttl_s=settings.session_ttl_s)]}, **kwargs,  # type: ignore[arg-type]
+        app_kwargs={"middleware": [Middleware(Guard, session_ttl_s=settings.session_ttl_s)]}, **kwargs,
     )
