@@ -375,8 +375,8 @@ def test_a_100k_character_question_posted_to_the_chat_endpoint_is_refused_naming
     respond = next(fn for fn in app.fns.values() if fn.name == "respond")  # wired to Enter and the button
     too_long = re.escape(f"The question is 100,000 characters long; the limit is {MAX_QUESTION_CHARS:,}")
     with pytest.warns(UserWarning, match=too_long):  # a toast, in a page; the question stays in the box
-        outputs = list(respond.fn(LONG_QUESTION, [], None, None, [], "auto", "date", None))
-    assert outputs == [(gr.skip(),) * 7]  # nothing asked: the chat and the box stay as they are
+        outputs = list(respond.fn(LONG_QUESTION, [], None, None, [], "auto", "date", None, None))
+    assert outputs == [(gr.skip(),) * 8]  # nothing asked: the chat and the box stay as they are
 
 
 def test_a_100k_character_question_to_the_ask_api_endpoint_is_a_gradio_error_naming_the_limit(app):

@@ -17,9 +17,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 import gradio as gr
+from markdown_it import MarkdownIt
 from gradio.i18n import I18nData
 
 from rag.app.brief import DayError, day_entries
+from rag.app import web_user as user_ui
 from rag.app.cards import brief_html, filter_chips, sources_html
 from rag.app.labels import label
 from rag.app.render import answer_markdown, conversation_markdown, inert_line
@@ -62,6 +64,7 @@ class AskTab:
     brief: gr.HTML
     sources: gr.HTML
     turns: gr.State
+    session: gr.State  # rag.app.web_user.Session: the saved conversation and its answers
 
     def filters(self) -> list:
         """The inputs that filter a question."""
@@ -73,7 +76,7 @@ def layout(t: Callable[[str], I18nData]) -> AskTab:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             chat = gr.Chatbot(label=t("answer"), height="58vh", sanitize_html=True, elem_id="chat",
-                              autoscroll=False, buttons=["copy", "copy_all"])
+                              autoscroll=False, buttons=["copy", "copy_all"], feedback_options=("Like", "Dislike"))
             chips = gr.HTML("", elem_id="active-filters")
             question = gr.Textbox(label=t("question"), placeholder=t("placeholder"), elem_id="question",
                                   autofocus=True)
@@ -96,7 +99,7 @@ def layout(t: Callable[[str], I18nData]) -> AskTab:
             brief = gr.HTML("", elem_id="brief")
             sources = gr.HTML("", elem_id="sources")
     return AskTab(chat, chips, question, send, new, export, start, end, tags, lang, order, brief, sources,
-                  gr.State([]))
+                  gr.State([]), gr.State(user_ui.Session()))
 
 
 def to_date(value: str | None) -> date | None:
@@ -135,19 +138,30 @@ def ui_filters(start: str | None, end: str | None, tags: list[str] | None, days:
     return f if f else None
 
 
-def history_of(turns: list[dict]) -> list[dict]:
-    """The conversation as the ask layer reads it: message dicts, each answer with its cited ids."""
+def _turn(turn: dict | tuple) -> dict:
+    """A turn as a dict; a reopened saved conversation's turns come as (question, shown)."""
+    if isinstance(turn, dict):
+        return turn
+    question, shown = turn
+    return {"question": question, "shown": shown, "citations": None}
+
+
+def history_of(turns: list) -> list[dict]:
+    """The conversation as the ask layer reads it: message dicts, each answer with its cited ids
+    (a reopened turn without them is read by its text)."""
     messages: list[dict] = []
-    for turn in turns:
-        messages += [{"role": "user", "content": turn["question"]},
-                     {"role": "assistant", "content": turn["shown"], "citations": turn["citations"]}]
+    for turn in map(_turn, turns):
+        answer = {"role": "assistant", "content": turn["shown"]}
+        if turn["citations"] is not None:
+            answer["citations"] = turn["citations"]
+        messages += [{"role": "user", "content": turn["question"]}, answer]
     return messages
 
 
 def chat_of(turns: list[dict], pending: str | None = None, partial: str = "") -> list[dict]:
     """What the chat shows: each question as typed (as text, never markup), then its answer."""
     messages: list[dict] = []
-    for turn in turns:
+    for turn in map(_turn, turns):
         messages += [{"role": "user", "content": shown_question(turn["question"])},
                      {"role": "assistant", "content": turn["shown"]}]
     if pending is not None:
@@ -172,18 +186,20 @@ def export_file(turns: list[dict]) -> str | None:
             old.unlink(missing_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".md", prefix="conversation-", dir=EXPORTS,
                                      delete=False) as fh:
-        fh.write(conversation_markdown([(t["question"], t["shown"]) for t in turns]))
+        fh.write(conversation_markdown([(t["question"], t["shown"]) for t in map(_turn, turns)]))
         return fh.name
 
 
-def brief_for(index: Index, ui: str) -> str:
-    """The newest day's entries, titles opening their cards ("" on an empty index)."""
+def brief_for(index: Index, ui: str, follows: str = "") -> str:
+    """The newest day's entries, titles opening their cards ("" on an empty index), then the
+    user's "New on what you follow" (Markdown, rendered with no raw HTML)."""
+    news = MarkdownIt("commonmark", {"html": False}).render(follows) if follows.strip() else ""
     try:
         day, entries = day_entries(index.fresh_view())
     except (DayError, StoreUnavailableError):
-        return ""
+        return news
     key = "whats_new_on_one" if len(entries) == 1 else "whats_new_on"
-    return brief_html(label(key, ui, day=day.isoformat(), count=len(entries)), entries, ui)
+    return brief_html(label(key, ui, day=day.isoformat(), count=len(entries)), entries, ui) + news
 
 
 class Asker:
@@ -204,7 +220,7 @@ class Asker:
         return None
 
     def respond(self, message: str, turns: list[dict], start: str | None, end: str | None, tags: list[str] | None,
-                lang: str, order: str, request: gr.Request) -> Iterator[tuple]:
+                lang: str, order: str, session: user_ui.Session, request: gr.Request) -> Iterator[tuple]:
         """Stream the answer into the chat, then its sources, chips and export."""
         ui = self.lang_of(request)
         wrong = malformed(message, start, end, tags, lang, order)
@@ -217,25 +233,29 @@ class Asker:
             why = label("invalid_date", ui, error=err)
         if why:
             gr.Warning(why)
-            yield (gr.skip(),) * 7
+            yield (gr.skip(),) * 8
             return
         answer_lang = "" if lang == "auto" else lang
         chips, text = filter_chips(filters, ui, answer_lang), ""
         notice = self.building(ui)
         if notice:
-            yield chat_of(turns, message, notice), "", chips, gr.skip(), gr.skip(), gr.HTML(visible=False), message
+            yield (chat_of(turns, message, notice), "", chips, gr.skip(), gr.skip(), gr.HTML(visible=False), message,
+                   gr.skip())
             return
         try:
             for item in answer_stream(self.index, self.settings, message, history=history_of(turns),
                                       filters=filters, lang=answer_lang or None, order=order):
                 if isinstance(item, Answer):
-                    yield self.answered(message, turns, item, ui, answer_lang)
+                    yield self.answered(message, turns, item, ui, answer_lang) + (
+                        user_ui.remember(self.settings, session, 2 * len(turns) + 1, message, item,
+                                         answer_markdown(item.text, item.citations, label("references", ui)), request),)
                     return
                 text += item
                 yield chat_of(turns, message, answer_markdown(text)), gr.skip(), chips, *(gr.skip(),) * 2, \
-                    gr.HTML(visible=False), ""
+                    gr.HTML(visible=False), "", gr.skip()
         except (QuestionError, StoreUnavailableError) as err:
-            yield chat_of(turns, message, html.escape(str(err))), "", chips, gr.skip(), gr.skip(), gr.skip(), message
+            yield (chat_of(turns, message, html.escape(str(err))), "", chips, gr.skip(), gr.skip(), gr.skip(), message,
+                   gr.skip())
 
     def answered(self, message: str, turns: list[dict], item: Answer, ui: str, answer_lang: str) -> tuple:
         """The outputs of a finished answer; the turn joins the conversation (the last MAX_TURNS)."""
@@ -257,7 +277,9 @@ class Asker:
 
     def new_conversation(self, request: gr.Request) -> tuple:
         """Everything back to the start: chat, sources, chips, every filter, the brief."""
-        return ([], [], "", "", None, gr.HTML(brief_for(self.index, self.lang_of(request)), visible=True), "",
+        follows = user_ui.follows_brief(self.settings, self.index, request)
+        return ([], [], "", "", None, gr.HTML(brief_for(self.index, self.lang_of(request), follows), visible=True), "",
+                user_ui.Session(),
                 None, None, [], "auto", "date")
 
     def export_check(self, turns: list[dict], request: gr.Request) -> None:
@@ -267,15 +289,16 @@ class Asker:
             gr.Warning(label("no_conversation", ui))
 
 
-def wire(tab: AskTab, asker: Asker) -> None:
-    """Connect the tab's events: Enter and Ask answer, filters update their chips, New and Export."""
-    inputs = [tab.question, tab.turns, *tab.filters()]
-    outputs = [tab.chat, tab.sources, tab.chips, tab.turns, tab.export, tab.brief, tab.question]
+def wire(tab: AskTab, asker: Asker, after_answer: tuple) -> None:
+    """Connect the tab's events: Enter and Ask answer (then `after_answer`, the user parts'
+    event), filters update their chips, New and Export."""
+    inputs = [tab.question, tab.turns, *tab.filters(), tab.session]
+    outputs = [tab.chat, tab.sources, tab.chips, tab.turns, tab.export, tab.brief, tab.question, tab.session]
     # preprocess=False: the values arrive as sent, and `malformed` checks them.
-    tab.question.submit(asker.respond, inputs, outputs, preprocess=False)
-    tab.send.click(asker.respond, inputs, outputs, preprocess=False)
+    tab.question.submit(asker.respond, inputs, outputs, preprocess=False).then(*after_answer)
+    tab.send.click(asker.respond, inputs, outputs, preprocess=False).then(*after_answer)
     for picker in (tab.start, tab.end, tab.tags, tab.lang):
         picker.change(asker.chips, [tab.start, tab.end, tab.tags, tab.lang], tab.chips, show_progress="hidden")
     tab.new.click(asker.new_conversation, None, [tab.chat, tab.turns, tab.sources, tab.chips, tab.export, tab.brief,
-                                                 tab.question, *tab.filters()])
+                                                 tab.question, tab.session, *tab.filters()])
     tab.export.click(asker.export_check, tab.turns, None)

@@ -17,6 +17,7 @@ import gradio as gr
 from fastapi.middleware import Middleware
 
 from rag.app import asking, browse
+from rag.app import web_user as user_ui
 from rag.app.auth import is_admin
 from rag.app.guard import Guard, off_loop
 from rag.app.index_tab import building_notice, index_status, last_report, run_reindex
@@ -70,7 +71,7 @@ def _index_tab(settings: Settings, reindexer: Reindexer) -> dict:
     return {"status": status, "button": button, "report": report}
 
 
-def _watch_index(app: gr.Blocks, index: Index, reindexer: Reindexer, watched: dict) -> None:
+def _watch_index(app: gr.Blocks, settings: Settings, index: Index, reindexer: Reindexer, watched: dict) -> None:
     """Every page follows the index: on load and every POLL_S, what changed since it last looked."""
     seen = gr.State(None)
 
@@ -85,7 +86,7 @@ def _watch_index(app: gr.Blocks, index: Index, reindexer: Reindexer, watched: di
         tags = browse.tag_choices(index)
         return (now, index_status(index, reindexer, ui), gr.Dropdown(choices=browse.day_choices(index)),
                 gr.Dropdown(choices=tags), gr.Dropdown(choices=tags), last_report(state, ui),
-                asking.brief_for(index, ui))
+                asking.brief_for(index, ui, user_ui.follows_brief(settings, index, request)))
 
     outputs = [seen, *watched.values()]
     gr.Timer(POLL_S).tick(refresh, seen, outputs, show_progress="hidden")
@@ -99,6 +100,7 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
         gr.Markdown(I18N("title"))
         with gr.Tab(I18N("ask_tab"), elem_id="tab-ask"):
             ask = asking.layout(I18N)
+            mine = user_ui.controls(settings, index, ask.chat, ask.turns, ask.session, ask.brief)
         with gr.Tab(I18N("browse_tab"), elem_id="tab-browse"):
             with gr.Row(equal_height=False):
                 with gr.Column(min_width=280):
@@ -107,8 +109,10 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
                     tagged = browse.column(index, "tag", I18N, page_lang)
         with gr.Tab(I18N("index_tab"), elem_id="tab-index"):
             index_parts = _index_tab(settings, reindexer)
-        asking.wire(ask, asker)
-        _watch_index(app, index, reindexer, {
+            gr.Markdown(lambda: user_ui.feedback_counts(settings), every=POLL_S * 5, elem_id="feedback-counts")
+        asking.wire(ask, asker, mine.after_answer)
+        app.load(*mine.on_load)
+        _watch_index(app, settings, index, reindexer, {
             "status": index_parts["status"], "days": days["pick"], "tags": tagged["pick"], "filter": ask.tags,
             "report": index_parts["report"], "brief": ask.brief,
         })
@@ -123,12 +127,13 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
 
 
 def launch(app: gr.Blocks, settings: Settings, auth: Callable[[str, str], bool] | None = None,
-           **kwargs: object) -> None:
+           app_kwargs: dict | None = None, **kwargs: object) -> None:
     """Launch with our theme, head script, i18n and safe defaults (no share links, no footer,
-    no uploads, bounded session state, logins checked off the event loop)."""
+    no uploads, bounded session state, logins checked off the event loop). `app_kwargs` go to
+    the FastAPI app (routes of its own, such as the feeds), with our Guard in front."""
+    guard = [Middleware(Guard, session_ttl_s=settings.session_ttl_s)]
     app.queue(default_concurrency_limit=4).launch(
         server_name=settings.host, server_port=settings.port, css=CSS, head=head_script(), i18n=I18N,
         show_error=False, footer_links=[], share=False, state_session_capacity=SESSIONS, max_file_size="1kb",
-        auth=off_loop(auth) if auth else None,
-        app_kwargs={"middleware": [Middleware(Guard, session_ttl_s=settings.session_ttl_s)]}, **kwargs,
+        auth=off_loop(auth) if auth else None, app_kwargs={**(app_kwargs or {}), "middleware": guard}, **kwargs,
     )
