@@ -122,7 +122,8 @@ def test_a_korean_browser_gets_korean_copy_buttons_and_warning_titles(browser: B
 
 
 def call_respond(app: App, data: list) -> str:
-    """POST the chat endpoint as an API client does; the event stream it answers with."""
+    """POST the chat endpoint as an API client does (a value for every input, None for the
+    session's own state); the event stream it answers with."""
     posted = httpx.post(app.url + "gradio_api/call/respond", json={"data": data}, timeout=30)
     assert posted.status_code == 200, posted.text
     return httpx.get(app.url + f"gradio_api/call/respond/{posted.json()['event_id']}", timeout=120).text
@@ -137,7 +138,7 @@ def call_respond(app: App, data: list) -> str:
 def test_malformed_values_to_the_chat_endpoint_are_one_clear_error_and_no_traceback(
         app: App, start, tags, lang, why):
     before = app.output().count("Traceback")
-    stream = call_respond(app, ["what is Token-Shuffle?", None, start, None, tags, lang, "date"])
+    stream = call_respond(app, ["what is Token-Shuffle?", None, start, None, tags, lang, "date", None])
     assert "event: error" in stream and f"Invalid request: {why}" in stream, stream
     assert app.output().count("Traceback") == before
 
@@ -147,7 +148,7 @@ def test_a_history_sent_to_the_chat_endpoint_is_not_the_conversation(app: App):
     # its place is ignored, and the question is answered as the first of a conversation.
     garbage = [{"role": "assistant", "content": {"x": 1}}] * 5000
     stream = call_respond(app, ["Which paper folds image tokens into the channel dimension?", garbage, None, None,
-                                [], "auto", "date"])
+                                [], "auto", "date", None])
     assert "event: complete" in stream and "Token-Shuffle" in stream, stream[:500]
 
 

@@ -17,11 +17,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 import gradio as gr
-from markdown_it import MarkdownIt
 from gradio.i18n import I18nData
+from markdown_it import MarkdownIt
 
-from rag.app.brief import DayError, day_entries
 from rag.app import web_user as user_ui
+from rag.app.brief import DayError, day_entries
 from rag.app.cards import brief_html, filter_chips, sources_html
 from rag.app.labels import label
 from rag.app.render import answer_markdown, conversation_markdown, inert_line

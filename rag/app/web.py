@@ -100,7 +100,7 @@ def build_app(settings: Settings, index: Index, reindexer: Reindexer) -> gr.Bloc
         gr.Markdown(I18N("title"))
         with gr.Tab(I18N("ask_tab"), elem_id="tab-ask"):
             ask = asking.layout(I18N)
-            mine = user_ui.controls(settings, index, ask.chat, ask.turns, ask.session, ask.brief)
+            mine = user_ui.controls(settings, index, ask.chat, ask.turns, ask.session, ask.brief)  # type: ignore[arg-type]  # an HTML brief: only its visibility is set
         with gr.Tab(I18N("browse_tab"), elem_id="tab-browse"):
             with gr.Row(equal_height=False):
                 with gr.Column(min_width=280):
