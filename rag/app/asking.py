@@ -138,22 +138,11 @@ def ui_filters(start: str | None, end: str | None, tags: list[str] | None, days:
     return f if f else None
 
 
-def _turn(turn: dict | tuple) -> dict:
-    """A turn as a dict; a reopened saved conversation's turns come as (question, shown)."""
-    if isinstance(turn, dict):
-        return turn
-    question, shown = turn
-    return {"question": question, "shown": shown, "citations": None}
-
-
 def history_of(turns: list) -> list[dict]:
-    """The conversation as the ask layer reads it: message dicts, each answer with its cited ids
-    (a reopened turn without them is read by its text)."""
+    """The conversation as the ask layer reads it: message dicts, each answer with its cited ids."""
     messages: list[dict] = []
-    for turn in map(_turn, turns):
-        answer = {"role": "assistant", "content": turn["shown"]}
-        if turn["citations"] is not None:
-            answer["citations"] = turn["citations"]
+    for turn in turns:
+        answer = {"role": "assistant", "content": turn["shown"], "citations": turn["citations"]}
         messages += [{"role": "user", "content": turn["question"]}, answer]
     return messages
 
@@ -161,7 +150,7 @@ def history_of(turns: list) -> list[dict]:
 def chat_of(turns: list[dict], pending: str | None = None, partial: str = "") -> list[dict]:
     """What the chat shows: each question as typed (as text, never markup), then its answer."""
     messages: list[dict] = []
-    for turn in map(_turn, turns):
+    for turn in turns:
         messages += [{"role": "user", "content": shown_question(turn["question"])},
                      {"role": "assistant", "content": turn["shown"]}]
     if pending is not None:
@@ -186,7 +175,7 @@ def export_file(turns: list[dict]) -> str | None:
             old.unlink(missing_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".md", prefix="conversation-", dir=EXPORTS,
                                      delete=False) as fh:
-        fh.write(conversation_markdown([(t["question"], t["shown"]) for t in map(_turn, turns)]))
+        fh.write(conversation_markdown([(t["question"], t["shown"]) for t in turns]))
         return fh.name
 
 

@@ -133,7 +133,9 @@ def reopen(settings: Settings, conversation: int | None, request: gr.Request | N
     history = as_history(turns)
     chat = [{"role": h["role"], "content": h["content"]} for h in history]
     session = Session(int(conversation), [(2 * n + 1, t.question, history[2 * n + 1]) for n, t in enumerate(turns)])
-    return chat, [(t.question, t.answer) for t in turns], session
+    # The turns carry their cited ids, so a follow-up on a reopened answer resolves by data.
+    kept = [{"question": t.question, "shown": t.answer, "citations": list(t.cited)} for t in turns]
+    return chat, kept, session
 
 
 def feedback(settings: Settings, session: Session, comment: str, data: gr.LikeData,
