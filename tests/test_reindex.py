@@ -553,7 +553,7 @@ def test_reindex_killed_at_any_phase_leaves_a_readable_index_and_converges(tmp_p
         _check_consistent(settings)
         # Kills aimed at each phase in turn, a random moment after it starts; every round
         # brings a day's worth of changes, added to whatever the killed rounds left undone.
-        phases = ["start", "scan", "copy", "embed", "store-delete", "vectors", "tokens", "finish", "commit", "sweep"]
+        phases = ["start", "scan", "copy", "embed", "store-delete", "vectors", "tokens", "finish", "commit", "sweep", "bridge"]
         landed: Counter[str] = Counter()
         for round_ in range(30):
             _mutate(data, spare, rng, round_)
