@@ -17,7 +17,12 @@ from dataclasses import replace
 from operator import itemgetter
 
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import (
+    Runnable,
+    RunnableGenerator,
+    RunnableLambda,
+    RunnablePassthrough,
+)
 
 from rag.ask.cite import build_answer, offline_answer
 from rag.ask.extractive import abstention_text

@@ -19,7 +19,7 @@ import json
 import logging
 import shutil
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rag.config import Settings
@@ -30,7 +30,14 @@ from rag.index.faults import index_faults
 from rag.index.lexical import LexicalIndex, lexical_path, open_lexical
 from rag.index.locks import reindex_lock
 from rag.index.manifest import Manifest, ManifestError
-from rag.index.store import begin_write, close_client, generation_path, generations_dir, is_local, sweep
+from rag.index.store import (
+    begin_write,
+    close_client,
+    generation_path,
+    generations_dir,
+    is_local,
+    sweep,
+)
 from rag.index.vectors import IDS_NAME, load_vectors, write_vectors
 
 log = logging.getLogger(__name__)
@@ -159,7 +166,7 @@ def _new_generation(settings: Settings, manifest: Manifest, from_matrix: bool) -
         shutil.rmtree(writer.path, ignore_errors=True)
         raise
     fixed = replace(manifest, generation=writer.generation, previous=manifest.generation,
-                    version=manifest.version + 1, updated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                    version=manifest.version + 1, updated=datetime.now(UTC).isoformat(timespec="seconds"))
     commit(settings, fixed)
     sweep(settings, settings.collection, {fixed.generation})  # the damaged one goes
     return fixed
@@ -180,7 +187,7 @@ def _fill_from_matrix(settings: Settings, manifest: Manifest, collection, old: P
 
 def _remember(settings: Settings, problems: list[str]) -> None:
     """Keep the check's result for the app; an index folder that cannot be written keeps none."""
-    record = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "problems": problems}
+    record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "problems": problems}
     try:
         (Path(settings.index_dir) / CHECK_NAME).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     except OSError as err:

@@ -128,7 +128,7 @@ class USEMultilingualEmbeddings:
         return self._encode([text])[0]
 
 
-def _openai(settings: Settings) -> "Embeddings":
+def _openai(settings: Settings) -> Embeddings:
     from langchain_openai import OpenAIEmbeddings
 
     return OpenAIEmbeddings(
@@ -157,7 +157,7 @@ def get_embedder(settings: Settings) -> Any:
         return _cache[key]
 
 
-def langchain_embeddings(embedder: Any) -> "Embeddings":
+def langchain_embeddings(embedder: Any) -> Embeddings:
     """The embedder as a LangChain `Embeddings` (itself when it already is one)."""
     from langchain_core.embeddings import Embeddings
 

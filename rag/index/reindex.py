@@ -33,7 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -197,7 +197,7 @@ def plan(settings: Settings, data_dir: Path, report: ReindexReport) -> Plan:
     files, current = scan(data_dir, base, report)
     new = Manifest(
         fingerprint=fp, collection=collection, generation=base.generation, previous=base.previous,
-        version=old.version + 1, updated=datetime.now(timezone.utc).isoformat(timespec="seconds"), files=files,
+        version=old.version + 1, updated=datetime.now(UTC).isoformat(timespec="seconds"), files=files,
         parser=PARSER_VERSION,
     )
     pending = _diff(settings, base, current, new, report)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rag.config import Settings
@@ -47,7 +47,7 @@ class StateError(RuntimeError):
 
 def now() -> str:
     """The current time as ISO text (UTC, seconds), what every row records."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def state_file(settings: Settings) -> Path:
