@@ -50,6 +50,15 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just made. sqlite3 types it as optional (it is None before any
+    insert on the cursor); after a successful INSERT it is always set, so None is a bug."""
+    rowid = cur.lastrowid
+    if rowid is None:
+        raise RuntimeError("the INSERT made no row")
+    return rowid
+
+
 def state_file(settings: Settings) -> Path:
     """Where the state database lives."""
     return Path(settings.state_path) / FILE
