@@ -37,7 +37,7 @@ def paper_link(entry: Entry) -> str | None:
     """The paper's link: its own arXiv page when known, else its first own link."""
     links = own_links(entry)
     arxiv = [u for u in links if _ARXIV.search(u)]
-    return (arxiv or links or [None])[0]
+    return next(iter(arxiv or links), None)
 
 
 def arxiv_id(url: str | None) -> str | None:

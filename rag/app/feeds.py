@@ -10,7 +10,7 @@ user; with a login, the logged-in user, or a feed reader holding the user's secr
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
@@ -32,7 +32,7 @@ MEDIA_TYPE = "application/atom+xml"
 
 
 def _stamp(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=timezone.utc)
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def _item(fg: FeedGenerator, entry: Entry, follows: list[str]) -> None:
@@ -66,7 +66,7 @@ def atom(name: str, news: list[tuple[Follow, list[Entry]]], base_url: str) -> by
             found.setdefault(e.id, (e, []))[1].append(f.name)
     items = sorted(found.values(), key=lambda x: (-x[0].day.toordinal(), x[0].id))
     days = [e.day for e, _ in items]
-    fg.updated(_stamp(max(days)) if days else datetime(2000, 1, 1, tzinfo=timezone.utc))
+    fg.updated(_stamp(max(days)) if days else datetime(2000, 1, 1, tzinfo=UTC))
     for entry, follows in items:
         _item(fg, entry, follows)
     return fg.atom_str(pretty=True)

@@ -310,8 +310,8 @@ class Watcher:
         # A batch closed by the cap leaves the changes that came after it for the next run.
         later = f" ({waiting} later change{'s wait' if waiting > 1 else ' waits'} for the next run)" if waiting else ""
         log.info("reindexed after changes to %s: %s%s", what, report_line(report), later)
-        for err in report.errors:
-            log.warning("skipped: %s", err)
+        for problem in report.errors:
+            log.warning("skipped: %s", problem)
         after_reindex(self.settings)
         if self.on_report is not None:
             try:

@@ -17,7 +17,12 @@ from dataclasses import replace
 from operator import itemgetter
 
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import (
+    Runnable,
+    RunnableGenerator,
+    RunnableLambda,
+    RunnablePassthrough,
+)
 
 from rag.ask.cite import build_answer, offline_answer
 from rag.ask.extractive import abstention_text
@@ -71,6 +76,7 @@ def _checked(index: Index, settings: Settings) -> RunnableGenerator:
             yield answer
             return
         text = "".join(parts)
+        assert prep is not None  # the stream carries "prep" before any text (see answer_chain)
         if says_not_covered(text):
             yield build_answer(prep, abstention_text(prep), abstained=True)
         else:
@@ -93,7 +99,9 @@ def _offline(index: Index, settings: Settings) -> RunnableGenerator:
 
 def answer_chain(index: Index, settings: Settings, k: int) -> Runnable:
     """The runnable: input {"prep": Prepared}; streams text deltas, then the Answer."""
-    retrieve = RunnableLambda(lambda given: with_translation(index, settings, given["prep"], k), name="retrieve")
+    retrieve: RunnableLambda[dict, Prepared] = RunnableLambda(
+        lambda given: with_translation(index, settings, given["prep"], k), name="retrieve"
+    )
     prompt = RunnableLambda(build_messages, name="prompt")
     written = (
         RunnablePassthrough.assign(prep=retrieve)

@@ -14,6 +14,7 @@ import numpy as np
 
 from rag.ask.authors import too_short
 from rag.ask.prepare import COMPARISON, LIST, MANY, Prepared, cited_hits, commentary
+from rag.ask.topics import Membership
 from rag.index.reader import Index
 from rag.model import Entry, Filters, Hit
 from rag.text import split_sentences
@@ -160,10 +161,10 @@ def _listing(prep: Prepared) -> str:
     return "\n".join(lines)
 
 
-def _members_head(prep: Prepared, chosen: list[Hit]) -> list[str]:
+def _members_head(prep: Prepared, m: Membership, chosen: list[Hit]) -> list[str]:
     """What was counted: "14 entries discuss X in 2024 (newest first):", and how many entries
     of the tag most of them carry do not ("103 more #efficiency entries do not.")."""
-    p, m = _PHRASES[prep.lang], prep.membership
+    p = _PHRASES[prep.lang]
     count = len(m.members)
     more = p["members_more"].format(shown=len(chosen), count=count) if count > len(chosen) else ""
     order = p["relevance" if prep.order == "relevance" else "newest"]
@@ -190,7 +191,7 @@ def _many(prep: Prepared, chosen: list[Hit], number: dict[str, int]) -> str:
     if prep.shape == COMPARISON:
         lines = [p["family"].format(count=len(chosen), where=_where(prep))]
     elif prep.membership is not None and prep.membership.members:
-        lines = _members_head(prep, chosen)
+        lines = _members_head(prep, prep.membership, chosen)
     else:
         lines = [p["many_head"].format(count=len(chosen), where=_where(prep), more="")]
     for hit in chosen:

@@ -53,7 +53,7 @@ def quote(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, indent=1).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def format_sources(prep: "Prepared") -> str:
+def format_sources(prep: Prepared) -> str:
     """Sources as a JSON list: quoting as data keeps their text from reading as instructions."""
     sources = []
     for n, hit in enumerate(prep.hits, 1):
@@ -69,7 +69,7 @@ def format_sources(prep: "Prepared") -> str:
     return quote(sources)
 
 
-def build_messages(prep: "Prepared") -> list[BaseMessage]:
+def build_messages(prep: Prepared) -> list[BaseMessage]:
     """System rules, then one user message holding the sources and the question as data."""
     body = (
         f"<sources>\n{format_sources(prep)}\n</sources>\n\n"
@@ -80,7 +80,7 @@ def build_messages(prep: "Prepared") -> list[BaseMessage]:
     return [SystemMessage(content=SYSTEM_PROMPT), HumanMessage(content=body)]
 
 
-def _set_rule(prep: "Prepared") -> str:
+def _set_rule(prep: Prepared) -> str:
     """The entries judged to be about the topic, and how many there are in all: the model
     lists them and says the count, rather than deciding membership again."""
     m = prep.membership
@@ -149,7 +149,7 @@ def _complete(settings: Settings, messages: list[BaseMessage], task: str) -> str
     return " ".join(text.split())[:2000]
 
 
-def condense(settings: Settings, question: str, state: "Conversation") -> str:
+def condense(settings: Settings, question: str, state: Conversation) -> str:
     """A standalone version of a follow-up question, written by the chat model from the same
     state the rules read: the earlier questions and the last answer's entries."""
     entries = [{"n": n, "day": e.day.isoformat(), "title": e.title} for n, e in enumerate(state.entries, 1)]

@@ -11,12 +11,11 @@ answer abstain; filters that hide the evidence are said to.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from rag.ask.conversation import Conversation, FollowUp, History, read_follow_up, read_history
-import re
-
 from rag.ask.question import Understanding, answer_language, content_tokens
 from rag.ask.retrieve import Retrieved, search_index
 from rag.ask.topics import DEPTH as MANY_K

@@ -205,7 +205,9 @@ def parse_tags(text: str, known_tags: Mapping[str, int] | Iterable[str], papers_
         by_papers = m["loose"] or m["loose_en"]
         if by_papers and (not papers_cue or _ends_a_phrase(rest[: m.start()])):
             continue
-        named = [patterns.tags_of[name.casefold()] for name in patterns.item.findall(m[m.lastgroup])]
+        branch = m.lastgroup
+        assert branch is not None  # each branch of `cued` ends in its own named group
+        named = [patterns.tags_of[name.casefold()] for name in patterns.item.findall(m[branch])]
         if by_papers:
             named = [spelled for spelled in named if sum(counts.get(t, MIN_CUED_TAG_ENTRIES) for t in spelled) >= MIN_CUED_TAG_ENTRIES]
         if named:
@@ -229,7 +231,7 @@ _TAG_LEADS = set(
 def _ends_a_phrase(before: str) -> bool:
     """Whether the text before a tag name ends in an English word that joins it to a longer name."""
     prev = re.search(r"([A-Za-z][\w\-]*)\s+$", before)
-    return bool(prev) and prev[1].lower() not in _TAG_LEADS
+    return prev is not None and prev[1].lower() not in _TAG_LEADS
 
 
 def _residual_words(text: str) -> list[str]:

@@ -240,5 +240,5 @@ def similar(index: Index, entry_id: str, k: int = 5) -> list[Hit]:
     for eid, sim in view.dense(index.embedder.embed_query(text), CANDIDATES):
         if eid != entry_id and eid in view.entries:
             best[eid] = max(best.get(eid, -1.0), sim)
-    ranked = sorted(best, key=best.get, reverse=True)[:k]
+    ranked = sorted(best, key=best.__getitem__, reverse=True)[:k]
     return [Hit(entry=view.entries[eid], score=best[eid], dense=best[eid]) for eid in ranked]

@@ -20,7 +20,6 @@ from rag.index.tokens import analyse_query
 from rag.model import Entry
 from rag.text import HANGUL
 
-
 # A translation is used only when it is informative: held by at most this share of entries
 # (or TRANSLATION_MIN_DF entries, in a small index). "모델" -> "model" would only add noise.
 TRANSLATION_MAX_SHARE = 0.05

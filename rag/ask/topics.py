@@ -23,7 +23,14 @@ import numpy as np
 
 from rag.ask.question import Understanding, content_tokens, match_key
 from rag.ask.retrieve import hybrid, search_index
-from rag.ask.terms import KO_PARTICLE, entry_text, group_weight, grouped_coverage, phrase_patterns, term_groups
+from rag.ask.terms import (
+    KO_PARTICLE,
+    entry_text,
+    group_weight,
+    grouped_coverage,
+    phrase_patterns,
+    term_groups,
+)
 from rag.index.reader import Index, IndexView
 from rag.index.tokens import english_stems
 from rag.model import Entry, Filters, Hit

@@ -322,7 +322,7 @@ def evaluate(settings: Settings, questions: Sequence[Question], k: int = 10) -> 
             corpus, langchain_embeddings(get_embedder(settings)), Path(settings.index_dir) / BASELINE_DIR,
             batch=settings.embed_batch, on_progress=bar,
         )
-    baselines = [BM25Baseline(corpus), dense]
+    baselines: list[BM25Baseline | DenseNaiveBaseline] = [BM25Baseline(corpus), dense]
 
     # Load the embedding model and the Korean tokenizer before the clock starts: latency
     # percentiles are about answering, not about a once-per-process start-up.

@@ -92,3 +92,10 @@ def chunk_entry(entry: Entry, content_hash: str, max_chars: int, overlap: int) -
         )
         for n, (kind, text) in enumerate(texts)
     ]
+
+
+def chunk_id(doc: Document) -> str:
+    """A chunk's id. chunk_entry always sets one; langchain's Document types it optional."""
+    if doc.id is None:
+        raise ValueError(f"a chunk without an id: {doc.page_content[:60]!r}")
+    return doc.id

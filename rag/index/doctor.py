@@ -19,18 +19,25 @@ import json
 import logging
 import shutil
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rag.config import Settings
 from rag.index.checks import StoreCheckError, chroma_ids, generation_problems, integrity
-from rag.index.chunking import chunk_entry
+from rag.index.chunking import chunk_entry, chunk_id
 from rag.index.commit import commit, read_committed
 from rag.index.faults import index_faults
 from rag.index.lexical import LexicalIndex, lexical_path, open_lexical
 from rag.index.locks import reindex_lock
 from rag.index.manifest import Manifest, ManifestError
-from rag.index.store import begin_write, close_client, generation_path, generations_dir, is_local, sweep
+from rag.index.store import (
+    begin_write,
+    close_client,
+    generation_path,
+    generations_dir,
+    is_local,
+    sweep,
+)
 from rag.index.vectors import IDS_NAME, load_vectors, write_vectors
 
 log = logging.getLogger(__name__)
@@ -146,20 +153,22 @@ def _new_generation(settings: Settings, manifest: Manifest, from_matrix: bool) -
     ids = sorted(manifest.chunk_ids())
     writer = begin_write(settings, manifest.collection, manifest.version + 1,
                          None if from_matrix else manifest.generation)
+    path = writer.path
+    assert path is not None  # repair() runs on a local store only, whose writer has a directory
     try:
         if from_matrix:
             _fill_from_matrix(settings, manifest, writer.collection, old)
-        write_vectors(writer.path, ids, writer.collection, old if from_matrix else None)
+        write_vectors(path, ids, writer.collection, old if from_matrix else None)
         writer.finish()
-        problems = generation_problems(writer.path, manifest.collection, set(ids))
+        problems = generation_problems(path, manifest.collection, set(ids))
         if problems:
             raise StoreCheckError(f"the repaired store fails its own check: {problems[0]}")
     except BaseException:
         close_client(writer.client)
-        shutil.rmtree(writer.path, ignore_errors=True)
+        shutil.rmtree(path, ignore_errors=True)
         raise
     fixed = replace(manifest, generation=writer.generation, previous=manifest.generation,
-                    version=manifest.version + 1, updated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                    version=manifest.version + 1, updated=datetime.now(UTC).isoformat(timespec="seconds"))
     commit(settings, fixed)
     sweep(settings, settings.collection, {fixed.generation})  # the damaged one goes
     return fixed
@@ -168,19 +177,20 @@ def _new_generation(settings: Settings, manifest: Manifest, from_matrix: bool) -
 def _fill_from_matrix(settings: Settings, manifest: Manifest, collection, old: Path) -> None:
     """Store every chunk of the manifest in Chroma with its vector from the matrix."""
     vectors = load_vectors(old)
+    assert vectors is not None  # only a generation whose matrix passed the check is filled from it
     docs = [doc for rec in manifest.entries.values()
             for doc in chunk_entry(rec.entry, rec.hash, settings.chunk_chars, settings.chunk_overlap)]
     for start in range(0, len(docs), UPSERT_BATCH):
         part = docs[start : start + UPSERT_BATCH]
         collection.upsert(
             ids=[d.id for d in part], documents=[d.page_content for d in part], metadatas=[d.metadata for d in part],
-            embeddings=vectors.matrix[[vectors.row[d.id] for d in part]],
+            embeddings=vectors.matrix[[vectors.row[chunk_id(d)] for d in part]],
         )
 
 
 def _remember(settings: Settings, problems: list[str]) -> None:
     """Keep the check's result for the app; an index folder that cannot be written keeps none."""
-    record = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "problems": problems}
+    record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "problems": problems}
     try:
         (Path(settings.index_dir) / CHECK_NAME).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     except OSError as err:

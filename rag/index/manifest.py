@@ -147,12 +147,11 @@ def read_manifest(index_dir: Path) -> tuple[Manifest, Stamp | None]:
     """
     path = manifest_path(index_dir)
     try:
-        fh = open(path, "rb")
+        with open(path, "rb") as fh:
+            stamp = _stamp(os.fstat(fh.fileno()))
+            raw = fh.read()
     except FileNotFoundError:
         return Manifest(), None
-    with fh:
-        stamp = _stamp(os.fstat(fh.fileno()))
-        raw = fh.read()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag.config import Settings
 from rag.index.bridge import Bridge, load_bridge
+from rag.index.collection import Collection
 from rag.index.commit import committed_stamp, read_committed
 from rag.index.embeddings import get_embedder
 from rag.index.lexical import LexicalIndex, open_lexical
@@ -45,6 +47,10 @@ from rag.index.vectors import ChunkVectors, best_per_entry, load_vectors
 from rag.model import Entry, Filters
 from rag.names import Roster
 
+if TYPE_CHECKING:  # chromadb and langchain_chroma are slow to import; a local search needs neither
+    import chromadb
+    from langchain_chroma import Chroma
+
 log = logging.getLogger(__name__)
 
 _NEVER = (-1, -1, -1)
@@ -53,40 +59,6 @@ REMOTE_POLL_S = 1.0
 # Up to this many chunk vectors (~33k entries, 200 MB) a local kNN scans the matrix exactly;
 # beyond, Chroma's HNSW index answers it.
 BRUTE_FORCE_MAX_ROWS = 100_000
-
-
-class Collection:
-    """The Chroma collection of one committed state, connected on first use and closed by
-    the Index one refresh after it is replaced (a search may still be using it)."""
-
-    def __init__(self, settings: Settings, manifest: Manifest) -> None:
-        self._settings, self._manifest = settings, manifest
-        self._client = None
-        self._collection = None
-        self._lock = threading.Lock()
-
-    def get(self):
-        """The chromadb collection (connecting the first time)."""
-        return self._connected()[1]
-
-    def client(self):
-        """The chromadb client the collection is read through (connecting the first time)."""
-        return self._connected()[0]
-
-    def _connected(self) -> tuple:
-        with self._lock:
-            if self._collection is None:
-                self._client = connect(self._settings, self._manifest.generation)
-                with server_errors(self._settings):
-                    self._collection = self._client.get_collection(self._manifest.collection)
-            return self._client, self._collection
-
-    def close(self) -> None:
-        """Release the client, if one was ever made."""
-        with self._lock:
-            close_client(self._client)
-            self._client, self._collection = None, None
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,10 +94,11 @@ class IndexView:
     @cached_property
     def _chunk_entry_rows(self) -> np.ndarray:
         """Per row of the vector matrix, the lexical row of the entry owning it (-1: none)."""
-        lexical, owner = self.lexical, self.owner
+        lexical, owner, vectors = self.lexical, self.owner, self.vectors
+        assert vectors is not None  # dense() reads these rows only when the view has a matrix
         return np.fromiter(
-            (lexical.position(owner[cid]) if cid in owner else -1 for cid in self.vectors.ids),
-            dtype=np.int64, count=len(self.vectors),
+            (lexical.position(owner[cid]) if cid in owner else -1 for cid in vectors.ids),
+            dtype=np.int64, count=len(vectors),
         )
 
     def dense(self, vector: list[float], n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
@@ -141,11 +114,13 @@ class IndexView:
         if filters and filters.authors:  # Chroma's metadata holds no authors: name the entries
             rows = np.flatnonzero(self.admitted(filters))
             filters = Filters(ids=tuple(self.lexical.entry_ids[row] for row in rows) or ("",))
-        return self._chroma_dense(vector, n, chroma_where(filters) if filters else None)
+        return self._chroma_dense(self.collection, vector, n, chroma_where(filters) if filters else None)
 
-    def _chroma_dense(self, vector: list[float], n: int, where: dict | None) -> list[tuple[str, float]]:
+    def _chroma_dense(
+        self, store: Collection, vector: list[float], n: int, where: dict | None,
+    ) -> list[tuple[str, float]]:
         """The kNN asked of Chroma, for ids and distances only (the manifest maps chunks to entries)."""
-        owner, collection = self.owner, self.collection.get()
+        owner, collection = self.owner, store.get()
         # A server collection may hold chunks of a reindex in flight (or a killed one) that
         # no manifest owns: over-fetch, and fetch more while they crowd out owned ones.
         k = n + 16
@@ -238,11 +213,11 @@ class Index:
         self.settings = settings
         self.embedder = get_embedder(settings)
         self._view = IndexView(settings)
-        self._stamp = _NEVER
+        self._stamp: object = _NEVER  # opaque: compared only for equality (read_committed)
         self._lock = threading.Lock()
         self._retired: list[Collection] = []  # collections of replaced states, closed one switch later
-        self._vectorstore = None
-        self._poller = None  # server mode: the client that polls for new commits
+        self._vectorstore: tuple[tuple[str, str], Chroma] | None = None
+        self._poller: chromadb.ClientAPI | None = None  # server mode: the client that polls for new commits
         self._polled = 0.0
         self.unavailable = ""
         try:

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +43,7 @@ from rag.config import Settings
 from rag.digest import PARSER_VERSION, check_data_dir
 from rag.index.bridge import load_bridge
 from rag.index.checks import generation_problems
-from rag.index.chunking import chunk_entry, entry_hash
+from rag.index.chunking import chunk_entry, chunk_id, entry_hash
 from rag.index.commit import commit, read_committed
 from rag.index.embeddings import get_embedder
 from rag.index.faults import DAMAGED, fault, index_faults
@@ -182,7 +182,7 @@ def _diff(settings: Settings, base: Manifest, current: dict[str, tuple[Entry, st
         else:
             report.changed += 1
         docs = chunk_entry(entry, content, settings.chunk_chars, settings.chunk_overlap)
-        new.entries[eid] = EntryRecord(entry=entry, hash=content, chunks=[d.id for d in docs], file=rel)
+        new.entries[eid] = EntryRecord(entry=entry, hash=content, chunks=[chunk_id(d) for d in docs], file=rel)
         pending.extend(docs)
     report.removed = sum(1 for eid in base.entries if eid not in current)
     return pending
@@ -197,7 +197,7 @@ def plan(settings: Settings, data_dir: Path, report: ReindexReport) -> Plan:
     files, current = scan(data_dir, base, report)
     new = Manifest(
         fingerprint=fp, collection=collection, generation=base.generation, previous=base.previous,
-        version=old.version + 1, updated=datetime.now(timezone.utc).isoformat(timespec="seconds"), files=files,
+        version=old.version + 1, updated=datetime.now(UTC).isoformat(timespec="seconds"), files=files,
         parser=PARSER_VERSION,
     )
     pending = _diff(settings, base, current, new, report)
@@ -225,7 +225,7 @@ def _write_generation(settings: Settings, p: Plan, on_progress: Progress | None,
         writer = begin_write(settings, p.new.collection, p.new.version, p.base.generation or None)
         try:
             _write_chunks(writer, p.pending, p.dropped, settings, on_progress, report)
-            if writer.private:
+            if writer.path is not None:  # a private generation
                 _phase("vectors")
                 base_dir = generation_path(settings, p.base.generation) if p.base.generation else None
                 write_vectors(writer.path, sorted(p.new.chunk_ids()), writer.collection, base_dir)
@@ -323,16 +323,16 @@ def _write_chunks(
     if not writer.private and pending:
         # A killed run may already have stored some of these (same id = same content).
         there = set()
-        ids = [d.id for d in pending]
+        ids = [chunk_id(d) for d in pending]
         for start in range(0, len(ids), ID_BATCH):
             there.update(coll.get(ids=ids[start : start + ID_BATCH], include=[])["ids"])
         pending = [d for d in pending if d.id not in there]
-    reuse: dict[str, list[float]] = {}
+    reuse: dict[str, np.ndarray] = {}
     if pending and dropped:
         ids = sorted(dropped)
         for start in range(0, len(ids), ID_BATCH):
             got = coll.get(ids=ids[start : start + ID_BATCH], include=["documents", "embeddings"])
-            reuse.update(zip(got["documents"], got["embeddings"]))
+            reuse.update(zip(got["documents"] or [], np.asarray(got["embeddings"], dtype=np.float32)))
     _phase("embed")
     embedder = get_embedder(settings)
     total = len(pending)
@@ -344,7 +344,7 @@ def _write_chunks(
         vectors = iter(embedder.embed_documents(fresh) if fresh else [])
         embeddings = [reuse[d.page_content] if d.page_content in reuse else next(vectors) for d in part]
         coll.upsert(
-            ids=[d.id for d in part], embeddings=np.asarray(embeddings, dtype=np.float32),
+            ids=[chunk_id(d) for d in part], embeddings=np.asarray(embeddings, dtype=np.float32),
             documents=[d.page_content for d in part], metadatas=[d.metadata for d in part],
         )
         report.embedded_chunks += len(fresh)

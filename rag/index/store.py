@@ -38,12 +38,13 @@ from rag.model import Filters
 
 if TYPE_CHECKING:  # chromadb and langchain_chroma are slow to import; a no-op reindex needs neither
     import chromadb
+    from chromadb.api.collection_configuration import CreateCollectionConfiguration
     from chromadb.config import Settings as ChromaSettings
     from langchain_chroma import Chroma
     from langchain_core.embeddings import Embeddings
 
 GENERATIONS_DIR = "chroma"
-HNSW = {"hnsw": {"space": "cosine"}}
+HNSW: CreateCollectionConfiguration = {"hnsw": {"space": "cosine"}}
 
 
 class StoreUnavailableError(RuntimeError):
@@ -231,7 +232,7 @@ def sweep(settings: Settings, prefix: str, keep: set[str]) -> list[str]:
     Locally everything else under `index_dir/chroma/` goes too: it can only be a copy left by
     a killed reindex, or the single-directory layout of older versions.
     """
-    removed = []
+    removed: list[str] = []
     if is_local(settings):
         root = generations_dir(settings)
         if not root.is_dir():

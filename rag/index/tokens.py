@@ -17,11 +17,15 @@ from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import Stemmer
 
 from rag.model import Entry
 from rag.text import HANGUL
+
+if TYPE_CHECKING:  # imported lazily at run time: loading Kiwi is slow
+    from kiwipiepy import Kiwi
 
 # Field -> how an entry's text feeds it. Commentary and abstract stay apart so a question
 # about the digest author's opinion can match the commentary on its own.
@@ -69,7 +73,7 @@ class Tokenizer:
     """Kiwi morphemes for Korean, lowercased Snowball stems for English; Kiwi loads lazily."""
 
     def __init__(self) -> None:
-        self._kiwi = None
+        self._kiwi: Kiwi | None = None
         self._lock = threading.Lock()
         self._stem = Stemmer.Stemmer("english")
 
@@ -81,8 +85,8 @@ class Tokenizer:
     def analyse(self, text: str) -> Analysis:
         """Tokens of mixed Korean/English text, with their offsets and clause ends."""
         if not HANGUL.search(text):
-            tokens, starts = self._english(text)
-            return Analysis(tuple(tokens), tuple(starts))
+            words, offsets = self._english(text)
+            return Analysis(tuple(words), tuple(offsets))
         with self._lock:
             if self._kiwi is None:
                 from kiwipiepy import Kiwi

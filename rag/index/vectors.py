@@ -111,12 +111,14 @@ def write_vectors(generation_dir: Path, chunk_ids: list[str], collection, base_d
     if not chunk_ids:
         np.save(path, np.zeros((0, 0), np.float32))
         return 0
-    dim = base.matrix.shape[1] if base is not None and copied else len(next(iter(fetched.values())))
+    # Rows are copied only from a base, so without one nothing indexes this empty stand-in.
+    matrix = base.matrix if base is not None else np.zeros((0, 0), np.float32)
+    dim = matrix.shape[1] if copied else len(next(iter(fetched.values())))
     out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(len(chunk_ids), dim))
     for start in range(0, len(chunk_ids), COPY_ROWS):
         part = chunk_ids[start : start + COPY_ROWS]
         out[start : start + len(part)] = [
-            base.matrix[copied[cid]] if cid in copied else fetched[cid] for cid in part
+            matrix[copied[cid]] if cid in copied else fetched[cid] for cid in part
         ]
     out.flush()
     return len(missing)

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 
 from rag.config import Settings
-from rag.state.db import connect, now
+from rag.state.db import connect, inserted_id, now
 
 MAX_TITLE = 120
 
@@ -48,8 +48,8 @@ def save_turn(settings: Settings, conversation: int | None, question: str, answe
     stamp = now()
     with connect(settings) as conn:
         if conversation is None:
-            conversation = int(conn.execute("INSERT INTO conversations (user, title, created, updated) VALUES "
-                                            "(?, ?, ?, ?)", (user, _title(question), stamp, stamp)).lastrowid)
+            conversation = inserted_id(conn.execute("INSERT INTO conversations (user, title, created, updated) "
+                                                    "VALUES (?, ?, ?, ?)", (user, _title(question), stamp, stamp)))
         else:
             _own(conn, conversation, user)
             conn.execute("UPDATE conversations SET updated = ? WHERE id = ?", (stamp, conversation))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rag.config import Settings
@@ -47,7 +47,16 @@ class StateError(RuntimeError):
 
 def now() -> str:
     """The current time as ISO text (UTC, seconds), what every row records."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just made. sqlite3 types it as optional (it is None before any
+    insert on the cursor); after a successful INSERT it is always set, so None is a bug."""
+    rowid = cur.lastrowid
+    if rowid is None:
+        raise RuntimeError("the INSERT made no row")
+    return rowid
 
 
 def state_file(settings: Settings) -> Path:

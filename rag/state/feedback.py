@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rag.config import Settings
 from rag.model import Answer
-from rag.state.db import connect, now
+from rag.state.db import connect, inserted_id, now
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def save_feedback(
     with connect(settings) as conn:
         cur = conn.execute("INSERT INTO feedback (at, user, good, comment, question, history, cited, index_version, "
                            "stale, lang, abstained) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-        return int(cur.lastrowid)
+        return inserted_id(cur)
 
 
 def all_feedback(settings: Settings) -> list[Feedback]:
@@ -66,14 +66,14 @@ def counts(settings: Settings) -> dict[str, int]:
             "stale": sum(f.stale for f in items)}
 
 
-def as_question(f: Feedback) -> dict:
+def as_question(f: Feedback) -> dict[str, object]:
     """A judgement as a question-file line (DESIGN section 5)."""
     gold = [] if f.abstained or not f.good else [c["title"] for c in f.cited]
     kind = "unanswerable" if not gold else "lookup" if len(gold) == 1 else "multi"
     notes = f"feedback {f.id} ({'👍' if f.good else '👎'}, {f.at[:10]}, index version {f.index_version}"
     notes += ", cited entries changed since" if f.stale else ""
     notes += f"): {f.comment}" if f.comment else ")"
-    line = {"id": f"feedback-{f.id}", "lang": f.lang, "kind": kind, "question": f.question, "gold": gold,
+    line: dict[str, object] = {"id": f"feedback-{f.id}", "lang": f.lang, "kind": kind, "question": f.question, "gold": gold,
             "gold_date": [c["day"] for c in f.cited] if gold else [], "notes": notes}
     if not f.good or f.history:
         line |= {"review": True, "cited": f.cited, "history": f.history}

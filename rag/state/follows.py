@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rag.config import Settings
-from rag.state.db import connect, now
+from rag.state.db import connect, inserted_id, now
 
 MAX_NAME = 80
 MAX_QUERY = 500
@@ -78,7 +78,8 @@ def remove_follow(settings: Settings, name: str, user: str = "") -> None:
 
 def list_follows(settings: Settings, user: str | None = "") -> list[Follow]:
     """A user's follows by name (every user's with user=None: what matching goes through)."""
-    sql, args = "SELECT name, query, created, user FROM follows", ()
+    sql = "SELECT name, query, created, user FROM follows"
+    args: tuple[str, ...] = ()
     if user is not None:
         sql, args = sql + " WHERE user = ?", (user,)
     with connect(settings) as conn:
@@ -87,9 +88,9 @@ def list_follows(settings: Settings, user: str | None = "") -> list[Follow]:
 
 def _new_run(conn: sqlite3.Connection, ids: Iterable[str]) -> int:
     """Start a match run: the ids not seen before are stamped with it."""
-    run = conn.execute("INSERT INTO match_runs (at) VALUES (?)", (now(),)).lastrowid
+    run = inserted_id(conn.execute("INSERT INTO match_runs (at) VALUES (?)", (now(),)))
     conn.executemany("INSERT OR IGNORE INTO seen_entries VALUES (?, ?)", ((i, run) for i in ids))
-    return int(run)
+    return run
 
 
 def start_run(settings: Settings, ids: Iterable[str]) -> list[tuple[Follow, list[str]]]:
