@@ -141,12 +141,14 @@ def reopen(settings: Settings, conversation: int | None, request: gr.Request | N
 def feedback(settings: Settings, session: Session, comment: str, data: gr.LikeData,
              request: gr.Request | None) -> str:
     """Record a 👍/👎 on the liked answer; returns the comment box's new value ('')."""
-    answer = next((turn for at, _, turn in session.turns if at == data.index), None)
+    # A chatbot's like carries the message's index (a table's would carry a (row, column) pair).
+    at_index = data.index if isinstance(data.index, int) else data.index[0]
+    answer = next((turn for at, _, turn in session.turns if at == at_index), None)
     if not isinstance(answer, Answer):
         gr.Info("Feedback goes on answers given in this session.")
         return comment
     try:
-        record_feedback(answer, bool(data.liked), comment or "", history=session.history()[: 2 * _place(session, data.index)],
+        record_feedback(answer, bool(data.liked), comment or "", history=session.history()[: 2 * _place(session, at_index)],
                         settings=settings, user=user_of(request))
     except StateError as err:
         gr.Warning(str(err))
