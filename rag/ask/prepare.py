@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from rag.ask.conversation import Conversation, FollowUp, History, read_follow_up, read_history
-from rag.ask.question import Understanding, answer_language, content_tokens
+from rag.ask.question import COMPARE, Understanding, answer_language, content_tokens
 from rag.ask.retrieve import Retrieved, search_index
 from rag.ask.topics import DEPTH as MANY_K
 from rag.ask.topics import Membership, members
@@ -126,8 +126,6 @@ def _shape(found: Retrieved, question: str, follow: FollowUp) -> str:
 
 
 def _is_comparison(u: Understanding) -> bool:
-    from rag.ask.question import COMPARE
-
     return bool(COMPARE.search(u.text))
 
 

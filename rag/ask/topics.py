@@ -7,8 +7,9 @@ text: the topic's term written out (when the digest uses the topic's words as a 
 "reward model"), the share of the topic's rare-word weight it holds (each word or one of its
 translations from the term bridge, in title, abstract or commentary) together with its rank
 in the hybrid (semantic + lexical) search, and, only when the topic is a tag's own name or
-the user named the tag, that tag. Candidates are the period's best hybrid hits plus every entry of the period that holds
-the topic's rarest word, so a member ranked past the search's depth is not lost.
+the user named the tag, that tag. Candidates are the period's best hybrid hits plus every
+entry of the period that holds the topic's rarest word, so a member ranked past the search's
+depth is not lost.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from rag.ask.terms import (
     term_groups,
 )
 from rag.index.reader import Index, IndexView
-from rag.index.tokens import english_stems
+from rag.index.tokens import analyse_query, english_stems
 from rag.model import Entry, Filters, Hit
 from rag.text import HANGUL
 
@@ -40,7 +41,7 @@ from rag.text import HANGUL
 # RANK_WEIGHT times its fused search score relative to the best candidate's, reaches
 # MEMBER_BAR (so an entry holding every rare word needs a fair rank, and a top-ranked one
 # some of the words). Chosen on half of eval/topics.jsonl by benchmarks/calibrate_members.py,
-# which also reports the other half (figures in benchmarks/README.md).
+# which also reports the other half (figures in README.md, "Evaluation and benchmarks").
 RANK_WEIGHT = 2.0
 MEMBER_BAR = 1.8
 # However well it ranks, an entry holding less than this share of the topic's words is not
@@ -78,8 +79,6 @@ class Membership:
 
 def phrase_of(topic: str, tokens: Sequence[str]) -> str:
     """The words of the question that name its topic ("FlashAttention kernels", "지식 증류")."""
-    from rag.index.tokens import analyse_query
-
     analysis = analyse_query(topic)
     wanted = set(tokens)
     starts = [s for t, s in zip(analysis.tokens, analysis.starts) if t in wanted]
