@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag.index.lexical import COVERAGE_POWER
 from rag.index.reader import IndexView
 from rag.index.tokens import analyse_query
 from rag.model import Entry
@@ -35,6 +34,13 @@ def translations(view: IndexView, token: str) -> list[str]:
 def term_groups(view: IndexView, tokens: Sequence[str]) -> list[tuple[str, ...]]:
     """Each content token with its informative translations from the term bridge."""
     return [(t, *translations(view, t)) for t in dict.fromkeys(tokens)]
+
+
+# Coverage weighs each word by idf**COVERAGE_POWER, so the rarest words of a question dominate:
+# an entry that shares only its common words ("error", "model") with an off-topic question
+# scores low. Unlike raw BM25 it does not grow with corpus size, so one threshold serves a
+# 33-entry and a 4,000-entry index.
+COVERAGE_POWER = 3
 
 
 def group_weight(view: IndexView, group: tuple[str, ...]) -> float:

@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 FIELD_WEIGHTS = {"title": 1.2, "abstract": 1.0, "comment": 1.0}
-COVERAGE_POWER = 3
 LEXICAL_DIR = "lexical"
 _EMPTY = "\u2205"  # bm25s needs no empty documents
 # Bump when the saved layout changes: older copies are rebuilt.
@@ -148,27 +147,6 @@ class LexicalIndex:
         look weak).
         """
         return sum(self.idf(t) for t in query_tokens if self.df(t) and not HANGUL.search(t))
-
-    def coverage(self, tokens: set[str], entry_id: str) -> float:
-        """Share of the question's rare-word weight that the entry contains (0..1).
-
-        Each token weighs idf**COVERAGE_POWER, so the rarest words of a question dominate:
-        an entry that shares only its common words ("error", "model") with an off-topic
-        question scores low. Unlike raw BM25 it does not grow with corpus size, so one
-        threshold serves a 33-entry and a 4,000-entry index.
-        """
-        if not tokens or entry_id not in self._position:
-            return 0.0
-        row = self._position[entry_id]
-        weights = {t: self.idf(t) ** COVERAGE_POWER for t in tokens}
-        total = sum(weights.values())
-        held = sum(w for t, w in weights.items() if _holds(self._postings(t), row))
-        return held / total if total else 0.0
-
-
-def _holds(rows: np.ndarray, row: int) -> bool:
-    i = int(np.searchsorted(rows, row))
-    return i < len(rows) and int(rows[i]) == row
 
 
 def lexical_key(hashes: Mapping[str, str]) -> str:
