@@ -9,6 +9,7 @@ a bare initial standing for any name it begins; middle names and initials may be
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -21,6 +22,8 @@ from rapidfuzz import fuzz, process
 # transliteration ("Schmidhuber"/"Schmidthuber"); short names must match exactly.
 FAMILY_RATIO = 90
 SHORT_NAME = 4
+# How many asked names a roster remembers the answer for.
+MEMO_NAMES = 4096
 _SPLIT = re.compile(r"[\s.]+")
 
 
@@ -95,18 +98,37 @@ class Roster:
         self.by_family: dict[str, list[str]] = {}
         for name in self.rows_of:
             self.by_family.setdefault(name_parts(name)[-1], []).append(name)
+        self.families_by_length: dict[int, list[str]] = {}
+        for family in self.by_family:
+            self.families_by_length.setdefault(len(family), []).append(family)
+        self._spellings: dict[str, list[str]] = {}  # asked name -> its spellings (every question reads names)
 
     def spellings(self, asked: str) -> list[str]:
         """The listed names the asked name means (every spelling of that person)."""
-        parts = name_parts(asked)
-        if not parts:
-            return []
-        family = parts[-1]
-        keys = [family] if len(family) <= SHORT_NAME else [
-            key for key, _, _ in process.extract(family, list(self.by_family), scorer=fuzz.ratio,
-                                                 score_cutoff=FAMILY_RATIO, limit=None)
-        ]
-        return [name for key in keys for name in self.by_family.get(key, ()) if same_person(asked, name)]
+        if asked not in self._spellings:
+            if len(self._spellings) >= MEMO_NAMES:  # bounded: an app reads names for months
+                self._spellings.clear()
+            parts = name_parts(asked)
+            keys = self._families_near(parts[-1]) if parts else []
+            self._spellings[asked] = [
+                name for key in keys for name in self.by_family.get(key, ()) if same_person(asked, name)
+            ]
+        return self._spellings[asked]
+
+    def _families_near(self, family: str) -> list[str]:
+        """The listed family names within FAMILY_RATIO of this one (itself only, when short).
+
+        rapidfuzz's ratio is 200 * common / (len a + len b), so a name much shorter or longer
+        cannot reach the cutoff: only names of lengths in that band are compared (the same
+        result as comparing all, in a fraction of the time: every question is read for names).
+        """
+        if len(family) <= SHORT_NAME:
+            return [family]
+        low = math.ceil(len(family) * FAMILY_RATIO / (200 - FAMILY_RATIO))
+        high = math.floor(len(family) * (200 - FAMILY_RATIO) / FAMILY_RATIO)
+        near = [key for length in range(low, high + 1) for key in self.families_by_length.get(length, ())]
+        found = process.extract(family, near, scorer=fuzz.ratio, score_cutoff=FAMILY_RATIO, limit=None)
+        return [key for key, _, _ in found]
 
     def rows(self, asked: str) -> list[int]:
         """Rows of the entries listing the person the name means, in row order."""
