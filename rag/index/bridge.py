@@ -88,6 +88,8 @@ class BridgeStore:
         """Make the counts those of exactly these entries (content hash -> entry): add the
         new ones, subtract the gone ones. Returns (added, removed)."""
         with closing(self._connect()) as db:
+            if self._current(db, entries):
+                return 0, 0  # every new view asks: only a changed state takes the write lock
             db.isolation_level = None
             db.execute("BEGIN IMMEDIATE")  # two processes must not both add one new entry
             try:
@@ -97,6 +99,12 @@ class BridgeStore:
                 raise
             db.execute("COMMIT")
         return counts
+
+    @staticmethod
+    def _current(db: sqlite3.Connection, entries: Mapping[str, Entry]) -> bool:
+        """Whether the counts are already those of exactly these entries, at this version."""
+        stored = dict(db.execute("SELECT hash, version FROM docs"))
+        return stored.keys() == entries.keys() and all(v == BRIDGE_VERSION for v in stored.values())
 
     def _update(self, db: sqlite3.Connection, entries: Mapping[str, Entry], tokens: TokenStore) -> tuple[int, int]:
         """The counts made those of exactly these entries, inside the caller's transaction."""
@@ -208,6 +216,15 @@ class Bridge:
         return out
 
 
+def update_bridge(index_dir: Path, entries: Mapping[str, Entry]) -> None:
+    """Bring the counts up to date with the committed entries (content hash -> entry); a store
+    that cannot be written (a read-only index folder) keeps the counts it has, and says so."""
+    try:
+        BridgeStore(index_dir).update(entries, TokenStore(index_dir))
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("the term bridge could not be updated (%s); using the pairs it has", exc)
+
+
 def load_bridge(index_dir: Path, entries: Mapping[str, Entry] | None = None) -> Bridge:
     """The pairs mined for an index directory, with the glossary's; given the committed
     entries (content hash -> entry), the counts are brought up to date with them first.
@@ -216,10 +233,7 @@ def load_bridge(index_dir: Path, entries: Mapping[str, Entry] | None = None) -> 
     """
     store = BridgeStore(index_dir)
     if entries is not None:
-        try:
-            store.update(entries, TokenStore(index_dir))
-        except (sqlite3.Error, OSError) as exc:
-            log.warning("the term bridge could not be updated (%s); using the pairs it has", exc)
+        update_bridge(index_dir, entries)
     try:
         mined = store.pairs()
     except sqlite3.Error as exc:

@@ -41,7 +41,7 @@ from langchain_core.documents import Document
 
 from rag.config import Settings
 from rag.digest import PARSER_VERSION, check_data_dir
-from rag.index.bridge import load_bridge
+from rag.index.bridge import update_bridge
 from rag.index.checks import generation_problems
 from rag.index.chunking import chunk_entry, chunk_id, entry_hash
 from rag.index.commit import commit, read_committed
@@ -302,7 +302,7 @@ def _reindex(
         _sweep(settings, committed, p.dropped if committed is p.new else set(), (index_dir / DIRTY_NAME).exists())
         if p.changes:
             _phase("bridge")  # a few rows a day
-            load_bridge(index_dir, {rec.hash: rec.entry for rec in committed.entries.values()})
+            update_bridge(index_dir, {rec.hash: rec.entry for rec in committed.entries.values()})
     report.seconds = round(time.perf_counter() - started, 3)
     _phase("done")
     return report
