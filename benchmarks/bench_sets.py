@@ -15,7 +15,6 @@ The index must exist (`rag reindex`).
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import sys
 import time
@@ -23,23 +22,20 @@ from pathlib import Path
 
 import rag
 from rag.config import load_settings
-
-
-def norm(title: str) -> str:
-    return re.sub(r"[\W_]+", "", title.casefold())
+from rag.text import normalize_title
 
 
 def run_question(question: dict, settings) -> dict:
     """One question's row: its ranks, citations, abstention and latencies."""
-    gold = {norm(g) for g in question["gold"]}
+    gold = {normalize_title(g) for g in question["gold"]}
     started = time.perf_counter()
     hits = rag.search(question["question"], k=10, settings=settings)
     searched = time.perf_counter() - started
     started = time.perf_counter()
     answer = rag.answer(question["question"], settings=settings)
     answered = time.perf_counter() - started
-    titles = [norm(h.entry.title) for h in hits]
-    cited = {norm(c.entry.title) for c in answer.citations}
+    titles = [normalize_title(h.entry.title) for h in hits]
+    cited = {normalize_title(c.entry.title) for c in answer.citations}
     row = {"id": question["id"], "kind": question["kind"], "lang": question["lang"], "abstained": answer.abstained,
            "n_gold": len(gold), "search_s": searched, "answer_s": answered, "cited": len(cited)}
     if gold:

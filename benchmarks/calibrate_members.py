@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 from pathlib import Path
 
@@ -24,21 +23,18 @@ from rag.ask import topics
 from rag.ask.retrieve import search_index
 from rag.config import load_settings
 from rag.index.reader import get_index
+from rag.text import normalize_title
 
 ROOT = Path(__file__).resolve().parent.parent
 CAP = 40
-
-
-def norm(title: str) -> str:
-    return re.sub(r"[\W_]+", "", title.casefold())
 
 
 def candidates(index, question: dict) -> list[dict]:
     """What membership reads of each candidate of one question."""
     found = search_index(index, question["question"], k=topics.DEPTH, k_many=topics.DEPTH)
     _, _, judged = topics.judge(index, found.understanding, found.hits)
-    gold = {norm(t) for t in question["gold"]}
-    return [{"gold": norm(j.hit.entry.title) in gold, "cover": j.coverage, "rank": j.rank,
+    gold = {normalize_title(t) for t in question["gold"]}
+    return [{"gold": normalize_title(j.hit.entry.title) in gold, "cover": j.coverage, "rank": j.rank,
              "phrase": j.writes_term, "tagged": j.tagged} for j in judged]
 
 
