@@ -28,7 +28,7 @@ _PHRASES = {
         "lead_one": 'The digest covers this in "{title}" ({day}) [{n}].',
         "lead_pinned": '"{title}" ({day}) [{n}]:',
         "lead_many": "The digest has {count} relevant entries: {items}.",
-        "many_head": "The digest has {count} entries on this{where}, most relevant first{more}:",
+        "many_head": "The digest has {count} entries on this{where}, most relevant first:",
         "author": "The digest's author: ",
         "paper": "The paper: ",
         "list_head": "{count} entries match (newest first{more}):",
@@ -53,7 +53,7 @@ _PHRASES = {
         "lead_one": '다이제스트에서는 {day}의 "{title}" [{n}]에서 다룹니다.',
         "lead_pinned": '{day}의 "{title}" [{n}]:',
         "lead_many": "다이제스트에서 관련 항목 {count}개를 찾았습니다: {items}.",
-        "many_head": "다이제스트에{where} 관련 항목이 {count}개 있습니다 (관련도 순{more}):",
+        "many_head": "다이제스트에{where} 관련 항목이 {count}개 있습니다 (관련도 순):",
         "author": "다이제스트 작성자: ",
         "paper": "논문 초록: ",
         "list_head": "조건에 맞는 항목이 {count}개 있습니다 (최신순{more}):",
@@ -193,7 +193,7 @@ def _many(prep: Prepared, chosen: list[Hit], number: dict[str, int]) -> str:
     elif prep.membership is not None and prep.membership.members:
         lines = _members_head(prep, prep.membership, chosen)
     else:
-        lines = [p["many_head"].format(count=len(chosen), where=_where(prep), more="")]
+        lines = [p["many_head"].format(count=len(chosen), where=_where(prep))]
     for hit in chosen:
         e = hit.entry
         why = reason(e, prep.lang)
