@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from anyascii import anyascii
@@ -84,24 +84,41 @@ def _in_order(names: tuple[str, ...], within: tuple[str, ...]) -> bool:
 class Roster:
     """Every author of a list of entries, for finding whose papers a name means.
 
-    Built once per committed index state: family name -> the spellings listed with it, and
-    per spelling the positions (rows) of the entries that list it.
+    Made once per committed index state, and built on first use (family name -> the
+    spellings listed with it; per spelling the positions, rows, of the entries that list it):
+    most questions name nobody, and building reads every author of the digest (0.1 s at 4k).
     """
 
     def __init__(self, authors_per_row: Sequence[Iterable[str]]) -> None:
         self.size = len(authors_per_row)
-        self.rows_of: dict[str, list[int]] = {}
-        for row, authors in enumerate(authors_per_row):
+        self._authors = authors_per_row
+        self._spellings: dict[str, list[str]] = {}  # asked name -> its spellings (every question reads names)
+
+    @cached_property
+    def rows_of(self) -> dict[str, list[int]]:
+        """Each listed spelling -> the rows of the entries that list it."""
+        rows_of: dict[str, list[int]] = {}
+        for row, authors in enumerate(self._authors):
             for name in authors:
                 if name_parts(name):
-                    self.rows_of.setdefault(name, []).append(row)
-        self.by_family: dict[str, list[str]] = {}
+                    rows_of.setdefault(name, []).append(row)
+        return rows_of
+
+    @cached_property
+    def by_family(self) -> dict[str, list[str]]:
+        """Each family name -> the spellings listed with it."""
+        by_family: dict[str, list[str]] = {}
         for name in self.rows_of:
-            self.by_family.setdefault(name_parts(name)[-1], []).append(name)
-        self.families_by_length: dict[int, list[str]] = {}
+            by_family.setdefault(name_parts(name)[-1], []).append(name)
+        return by_family
+
+    @cached_property
+    def families_by_length(self) -> dict[int, list[str]]:
+        """The family names by their length (see _families_near)."""
+        by_length: dict[int, list[str]] = {}
         for family in self.by_family:
-            self.families_by_length.setdefault(len(family), []).append(family)
-        self._spellings: dict[str, list[str]] = {}  # asked name -> its spellings (every question reads names)
+            by_length.setdefault(len(family), []).append(family)
+        return by_length
 
     def spellings(self, asked: str) -> list[str]:
         """The listed names the asked name means (every spelling of that person)."""

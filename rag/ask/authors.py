@@ -68,22 +68,25 @@ def too_short(name: str) -> bool:
 def read_authors(text: str, roster: Roster | None) -> Authors:
     """The author names a question gives, and the question without them.
 
-    A name typed in lower case ("papers by sebastian ruder") is read from the text with its
-    Latin words capitalized, and counts only when the digest lists that person.
+    A name typed in lower case is read next to a cue only ("papers by sebastian ruder"), from
+    the text with its Latin words capitalized, and counts only when the digest lists that
+    person: without a cue every pair of words of a lower-case question would be a name to
+    look up.
     """
     if roster is None or not roster.size:
         return Authors(rest=text)
     found = _read(text, text, roster)
     if not found.known and not found.unknown and re.search(r"\b[a-z]", text):
         titled = re.sub(r"(?<!['’])\b[a-z]", lambda m: m[0].upper(), text)
-        lowered = _read(titled, text, roster)
+        lowered = _read(titled, text, roster, bare=False)
         if lowered.known:
             return replace(lowered, unknown=())
     return found
 
 
-def _read(text: str, original: str, roster: Roster) -> Authors:
-    """Names found in `text`, cut out of `original` (the same text, perhaps cased otherwise)."""
+def _read(text: str, original: str, roster: Roster, bare: bool = True) -> Authors:
+    """Names found in `text`, cut out of `original` (the same text, perhaps cased otherwise);
+    with `bare`, also capitalized names the digest lists that no cue introduces."""
     known: list[str] = []
     unknown: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -99,7 +102,7 @@ def _read(text: str, original: str, roster: Roster) -> Authors:
             else:
                 continue  # "by Google": one capitalized word the digest lists nobody as
             spans.append((m.start(), m.end()))
-    for m in _BARE.finditer(text):
+    for m in _BARE.finditer(text) if bare else ():
         name = _clean(m["name"])
         if len(name_parts(name)) >= 2 and not any(lo <= m.start() < hi for lo, hi in spans) and roster.rows(name):
             known.append(name)
