@@ -65,6 +65,16 @@ def doctor_cmd(index: str | None, repair: bool, as_json: bool) -> None:
         sys.exit(1)
 
 
+@main.command("compact")
+@click.option("--index", type=click.Path(), help="Index folder (default: RAG_INDEX_DIR or .rag/).")
+@friendly
+def compact_cmd(index: str | None) -> None:
+    """Merge the index's segments into one, dropping rows of removed entries (nothing is embedded)."""
+    from rag.index.compaction import compact_all
+
+    click.echo(compact_all(settings_for(index=index)))
+
+
 @main.command("ask")
 @click.argument("question")
 @click.option("--index", type=click.Path(), help="Index folder.")

@@ -1,18 +1,16 @@
-"""Does a committed state hold together: its manifest, its Chroma generation, its vector matrix?
+"""What a local Chroma store holds, read through sqlite3 directly, not chromadb.
 
-Read through sqlite3 directly, not chromadb: a check costs tens of milliseconds and no import
-of Chroma (seconds), so every reindex runs it before it builds on a generation and before it
-commits a new one. A zero-length or truncated `chroma.sqlite3` is the case that matters: Chroma
-opens it as a new empty store, so without this check a reindex would carry the loss into its
-commit, and searches (which read the vector matrix) would not show it.
+A check costs tens of milliseconds and no import of Chroma (seconds), so every reindex that
+writes runs it after its commit (`rag.index.mirror`), and `rag doctor` compares it with the
+manifest. A zero-length or truncated `chroma.sqlite3` is the case that matters: Chroma opens it
+as a new empty store, so without this check the loss would go unnoticed (searches read the
+segments, not Chroma).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-
-from rag.index.vectors import IDS_NAME, load_vectors
 
 CHROMA_FILE = "chroma.sqlite3"
 _IDS_SQL = (
@@ -42,6 +40,21 @@ def chroma_ids(generation_dir: Path, collection: str) -> set[str]:
         raise StoreCheckError(f"{path} cannot be read as a Chroma store ({exc})") from exc
 
 
+def chroma_collections(store_dir: Path) -> set[str]:
+    """The names of the collections a local Chroma store holds (read-only, no chromadb)."""
+    path = Path(store_dir) / CHROMA_FILE
+    if not path.is_file() or path.stat().st_size == 0:
+        raise StoreCheckError(f"{path} is missing or empty")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            return {row[0] for row in conn.execute("SELECT name FROM collections")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StoreCheckError(f"{path} cannot be read as a Chroma store ({exc})") from exc
+
+
 def integrity(generation_dir: Path) -> str:
     """SQLite's own full check of a generation's file ("ok", or what it found); slow, for doctor."""
     conn = sqlite3.connect(f"file:{Path(generation_dir) / CHROMA_FILE}?mode=ro", uri=True, timeout=30)
@@ -54,25 +67,7 @@ def integrity(generation_dir: Path) -> str:
     return "; ".join(str(row[0]) for row in rows[:3])
 
 
-def generation_problems(generation_dir: Path, collection: str, chunk_ids: set[str]) -> list[str]:
-    """What is wrong with a generation meant to hold exactly `chunk_ids`, one line each."""
-    problems = []
-    try:
-        held = chroma_ids(generation_dir, collection)
-    except StoreCheckError as err:
-        problems.append(f"Chroma: {err}")
-    else:
-        problems += _difference("Chroma", held, chunk_ids)
-    if (Path(generation_dir) / IDS_NAME).is_file():
-        vectors = load_vectors(Path(generation_dir))
-        if vectors is None:
-            problems.append(f"vector matrix in {generation_dir}: unreadable, or its ids and rows disagree")
-        else:
-            problems += _difference("vector matrix", set(vectors.ids), chunk_ids)
-    return problems
-
-
-def _difference(what: str, held: set[str], wanted: set[str]) -> list[str]:
+def difference(what: str, held: set[str], wanted: set[str]) -> list[str]:
     missing, extra = len(wanted - held), len(held - wanted)
     out = []
     if missing:

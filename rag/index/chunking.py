@@ -73,6 +73,15 @@ def chunk_metadata(entry: Entry, kind: str, content_hash: str) -> dict:
     return meta
 
 
+def _chunk_id(entry_id: str, content_hash: str, n: int) -> str:
+    return f"{entry_id}#{content_hash[:12]}#{n}"
+
+
+def chunk_ids_of(entry_id: str, content_hash: str, count: int) -> list[str]:
+    """The ids of an entry's chunks, knowing only how many it has (the manifest keeps the count)."""
+    return [_chunk_id(entry_id, content_hash, n) for n in range(count)]
+
+
 def chunk_entry(entry: Entry, content_hash: str, max_chars: int, overlap: int) -> list[Document]:
     """The chunks of one entry; ids embed the content hash so old and new versions can coexist."""
     # Every chunk starts with the title for context; a pathological title (100 kB) must not
@@ -86,7 +95,7 @@ def chunk_entry(entry: Entry, content_hash: str, max_chars: int, overlap: int) -
         texts.extend((kind, f"{head}\n{piece}") for piece in windows(body, max_chars, overlap))
     return [
         Document(
-            id=f"{entry.id}#{content_hash[:12]}#{n}",
+            id=_chunk_id(entry.id, content_hash, n),
             page_content=text,
             metadata=chunk_metadata(entry, kind, content_hash),
         )

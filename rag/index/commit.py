@@ -1,5 +1,5 @@
-"""The commit point: the committed manifest, read or written, in the index directory or on a
-Chroma server.
+"""The commit point: the committed manifest, read or written, in the index directory (a SQLite
+file, `rag.index.catalog`) or on a Chroma server.
 
 Readers and reindexes meet only here: a reindex writes everything a manifest names before it
 commits the manifest, and a reader sees a new state only when a new manifest is committed.
@@ -10,15 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag.config import Settings
-from rag.index.manifest import Manifest, manifest_stamp, read_manifest, save_manifest
+from rag.index.catalog import catalog_stamp, read_catalog, save_catalog
+from rag.index.manifest import Manifest
 from rag.index.remote import read_remote, remote_stamp, save_remote
 from rag.index.store import close_client, connect, is_local, server_errors
 
 
-def read_committed(settings: Settings) -> tuple[Manifest, object]:
-    """The committed manifest and its stamp: the local file, or the server's copy."""
+def read_committed(settings: Settings, with_entries: bool = True) -> tuple[Manifest, object]:
+    """The committed manifest and its stamp: the local file, or the server's copy (whole).
+
+    Locally, without entries each record reads its entry on first use.
+    """
     if is_local(settings):
-        return read_manifest(Path(settings.index_dir))
+        return read_catalog(Path(settings.index_dir), with_entries)
     client = connect(settings)
     try:
         return _remote_call(settings, read_remote, client)
@@ -29,14 +33,15 @@ def read_committed(settings: Settings) -> tuple[Manifest, object]:
 def committed_stamp(settings: Settings, client=None) -> object:
     """What changes whenever a new manifest is committed (cheap: a stat, or one get)."""
     if is_local(settings):
-        return manifest_stamp(Path(settings.index_dir))
+        return catalog_stamp(Path(settings.index_dir))
     return _remote_call(settings, remote_stamp, client)
 
 
-def commit(settings: Settings, manifest: Manifest) -> None:
-    """Make a manifest the committed state: the commit point of every reindex."""
+def commit(settings: Settings, manifest: Manifest, committed: Manifest) -> None:
+    """Make a manifest the committed state: the commit point of every reindex. `committed` is
+    the state it replaces (read under the same lock): locally only the rows that differ are written."""
     if is_local(settings):
-        save_manifest(Path(settings.index_dir), manifest)
+        save_catalog(Path(settings.index_dir), committed, manifest)
         return
     client = connect(settings)
     try:

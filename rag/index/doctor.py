@@ -1,16 +1,17 @@
-"""`rag doctor`: do the manifest, the vector store and what is derived from them agree?
+"""`rag doctor`: do the manifest, the segments and the Chroma store agree?
 
-`check` reports what is wrong, one line each: the committed generation's Chroma file (missing,
-empty, damaged, SQLite's own integrity check), its chunk ids against the manifest's, the
-vector matrix against both, the lexical index, and leftovers of killed runs. `repair` fixes
-what can be rebuilt without embedding: a damaged Chroma store from the vector matrix (the
-chunks' text and metadata come from the manifest's entries), a damaged matrix from Chroma,
-the lexical index from the token cache, leftovers by deleting them. When both copies of the
-vectors are lost it removes the damaged store, so the next `rag reindex` rebuilds the index.
+`check` reports what is wrong, one line each: the manifest (unreadable), each segment
+(missing, unreadable, counts or checksum other than the manifest recorded, entries it should
+hold and does not), the Chroma store (missing, empty, damaged, a write cut short, its chunk ids
+against the manifest's, SQLite's own integrity check), and leftovers of killed runs. `repair`
+rebuilds what is derived, without embedding: Chroma from the segments (which hold every
+committed vector), a damaged segment from Chroma when Chroma holds its vectors (its term
+statistics from the token cache), leftovers by deleting them. A segment neither copy can give
+back is taken out of the manifest, so the next `rag reindex` embeds its entries again.
 
-Every repair that touches vectors writes a new generation and commits it like a reindex
-(under the same lock, checked before the commit), so readers never see a half-repaired
-store. The last check is kept in the index folder for the app's Index tab (`last_check`).
+Every repair commits like a reindex (under the same lock, one transaction), so readers never
+see a half-repaired index. The last check is kept in the index folder for the app's Index tab
+(`last_check`).
 """
 
 from __future__ import annotations
@@ -22,28 +23,29 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from rag.config import Settings
-from rag.index.checks import StoreCheckError, chroma_ids, generation_problems, integrity
-from rag.index.chunking import chunk_entry, chunk_id
+from rag.index.checks import StoreCheckError, chroma_ids, difference, integrity
 from rag.index.commit import commit, read_committed
+from rag.index.compaction import segment_problems
 from rag.index.faults import index_faults
-from rag.index.lexical import LexicalIndex, lexical_path, open_lexical
+from rag.index.lexical import build_postings
 from rag.index.locks import reindex_lock
 from rag.index.manifest import Manifest, ManifestError
-from rag.index.store import (
-    begin_write,
-    close_client,
-    generation_path,
-    generations_dir,
-    is_local,
-    sweep,
+from rag.index.mirror import MARK_NAME, mirror
+from rag.index.segments import (
+    TEMP_PREFIX,
+    segments_dir,
+    sweep_segments,
+    write_segment,
 )
-from rag.index.vectors import IDS_NAME, load_vectors, write_vectors
+from rag.index.store import close_client, is_local, local_client, store_path
 
 log = logging.getLogger(__name__)
 
 CHECK_NAME = "doctor.json"  # the last check, for the app
-UPSERT_BATCH = 1000
+LEGACY = ("manifest.json", "chroma", "lexical")  # the layout before segments
 
 
 class NotLocalError(ValueError):
@@ -64,44 +66,39 @@ def check(settings: Settings) -> list[str]:
 
 def _problems(settings: Settings) -> list[str]:
     try:
-        manifest = read_committed(settings)[0]
+        manifest = read_committed(settings, with_entries=False)[0]
     except ManifestError as err:
         return [f"manifest: {err}"]
-    problems = _store_problems(settings, manifest) if manifest.generation else []
-    if manifest.entries and not _lexical_ok(settings, manifest):
-        problems.append("lexical index: missing or unreadable (derived: --repair rebuilds it)")
-    leftovers = _leftovers(settings, manifest)
+    index_dir = Path(settings.index_dir)
+    problems = segment_problems(index_dir, manifest)
+    if manifest.entries:
+        problems += _chroma_problems(settings, manifest)
+    leftovers = _leftovers(index_dir, manifest)
     if leftovers:
-        problems.append(f"{len(leftovers)} leftover store copies of killed or failed runs (--repair deletes them)")
+        problems.append(f"{len(leftovers)} leftovers of killed or failed runs or of an older layout (--repair deletes them)")
     return problems
 
 
-def _store_problems(settings: Settings, manifest: Manifest) -> list[str]:
-    path = generation_path(settings, manifest.generation)
-    problems = generation_problems(path, manifest.collection, manifest.chunk_ids())
-    if not (path / IDS_NAME).is_file():
-        problems.append(f"vector matrix in {path}: missing (derived: --repair rebuilds it)")
-    if not any(p.startswith("Chroma:") for p in problems):
-        verdict = integrity(path)
-        if verdict != "ok":
-            problems.append(f"Chroma: SQLite integrity check of {path / 'chroma.sqlite3'}: {verdict}")
-    return problems
-
-
-def _lexical_ok(settings: Settings, manifest: Manifest) -> bool:
-    path = lexical_path(settings.index_dir, manifest.hashes())
+def _chroma_problems(settings: Settings, manifest: Manifest) -> list[str]:
+    path = store_path(settings)
+    if (Path(settings.index_dir) / MARK_NAME).exists():
+        return [f"Chroma: a write to {path} was cut short; it may be damaged (--repair rebuilds it from the segments)"]
     try:
-        LexicalIndex.load(path)
-    except (OSError, ValueError, KeyError):
-        return False
-    return True
+        held = chroma_ids(path, manifest.collection)
+    except StoreCheckError as err:
+        return [f"Chroma: {err} (--repair rebuilds it from the segments)"]
+    problems = difference("Chroma", held, manifest.chunk_ids())
+    verdict = integrity(path)
+    if verdict != "ok":
+        problems.append(f"Chroma: SQLite integrity check of {path / 'chroma.sqlite3'}: {verdict}")
+    return problems
 
 
-def _leftovers(settings: Settings, manifest: Manifest) -> list[Path]:
-    root = generations_dir(settings)
-    keep = {manifest.generation, manifest.previous}
-    stray = [p for p in root.iterdir() if p.name not in keep] if root.is_dir() else []
-    return stray + list(Path(settings.index_dir).glob(".manifest-*.tmp"))
+def _leftovers(index_dir: Path, manifest: Manifest) -> list[Path]:
+    root = segments_dir(index_dir)
+    keep = set(manifest.segments) | set(manifest.retired)
+    stray = [p for p in root.iterdir() if p.name not in keep or p.name.startswith(TEMP_PREFIX)] if root.is_dir() else []
+    return stray + [index_dir / name for name in LEGACY if (index_dir / name).exists()]
 
 
 def repair(settings: Settings) -> list[str]:
@@ -111,81 +108,78 @@ def repair(settings: Settings) -> list[str]:
         check(settings)  # says why there is nothing to do
     done: list[str] = []
     with index_faults(index_dir), reindex_lock(index_dir):
-        manifest = read_committed(settings)[0]
-        if manifest.generation:
-            manifest = _repair_store(settings, manifest, done)
-        for path in _leftovers(settings, manifest):
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-            done.append(f"deleted {path.name}, left by a killed or failed run")
-        if manifest.entries and not _lexical_ok(settings, manifest):
-            shutil.rmtree(lexical_path(index_dir, manifest.hashes()), ignore_errors=True)
-            open_lexical(index_dir, manifest.entries_by_id(), manifest.hashes())
-            done.append("rebuilt the lexical index")
+        manifest = read_committed(settings, with_entries=False)[0]
+        manifest = _repair_segments(settings, manifest, done)
+        if manifest.entries and _chroma_problems(settings, manifest):
+            (index_dir / MARK_NAME).touch()  # rebuilt whole from the segments
+            added, _ = mirror(settings, manifest)
+            done.append(f"rebuilt the Chroma store from the segments ({added} chunks)")
+        for path in _leftovers(index_dir, manifest):
+            if path.parent == segments_dir(index_dir):
+                sweep_segments(index_dir, set(manifest.segments) | set(manifest.retired))
+            else:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+            done.append(f"deleted {path.name}, left by a killed or failed run or an older layout")
     _remember(settings, _problems(settings))
     return done
 
 
-def _repair_store(settings: Settings, manifest: Manifest, done: list[str]) -> Manifest:
-    """A sound generation for the manifest: rebuilt from the surviving copy of its vectors."""
-    path = generation_path(settings, manifest.generation)
-    wanted = manifest.chunk_ids()
+def _repair_segments(settings: Settings, manifest: Manifest, done: list[str]) -> Manifest:
+    """Each damaged segment rewritten from Chroma (its vectors) and the token cache, or taken
+    out of the manifest when Chroma does not hold its vectors; one commit for all."""
+    index_dir = Path(settings.index_dir)
+    bad = [name for name in manifest.segments if segment_problems(index_dir, _only(manifest, name))]
+    if not bad:
+        return manifest
+    new = replace(manifest, version=manifest.version + 1, updated=datetime.now(UTC).isoformat(timespec="seconds"),
+                  entries=dict(manifest.entries), segments=dict(manifest.segments))
+    for name in bad:
+        ids = sorted(eid for eid, rec in manifest.entries.items() if rec.segment == name)
+        del new.segments[name]
+        info = _segment_from_chroma(settings, manifest, ids, new.next_seq())
+        for eid in ids:
+            if info is None:
+                del new.entries[eid]
+            else:
+                new.entries[eid] = replace(manifest.entries[eid], segment=info.name)
+        if info is not None:
+            new.segments[info.name] = info
+            done.append(f"rebuilt segment {name} as {info.name} from the Chroma store")
+        else:
+            done.append(f"took segment {name} ({len(ids)} entries) out of the index, as no copy of its vectors "
+                        "is left: run `rag reindex` to embed them again")
+    new.retired = sorted(set(manifest.segments) - set(new.segments))
+    new.files = {rel: f for rel, f in manifest.files.items() if all(e in new.entries for e in f["entries"])}
+    commit(settings, new, manifest)
+    return new
+
+
+def _only(manifest: Manifest, name: str) -> Manifest:
+    """The manifest narrowed to one segment and its entries (to check it alone)."""
+    return replace(manifest, segments={name: manifest.segments[name]},
+                   entries={e: r for e, r in manifest.entries.items() if r.segment == name})
+
+
+def _segment_from_chroma(settings: Settings, manifest: Manifest, ids: list[str], seq: int):
+    """A new segment of these entries with their vectors from Chroma; None when Chroma lacks any."""
+    chunk_ids = [c for eid in ids for c in manifest.entries[eid].chunks_of(eid)]
     try:
-        chroma_ok = chroma_ids(path, manifest.collection) == wanted and integrity(path) == "ok"
+        held = chroma_ids(store_path(settings), manifest.collection)
     except StoreCheckError:
-        chroma_ok = False
-    vectors = load_vectors(path)
-    matrix_ok = vectors is not None and set(vectors.ids) == wanted
-    if chroma_ok and matrix_ok:
-        return manifest
-    if not chroma_ok and not matrix_ok:
-        shutil.rmtree(path, ignore_errors=True)
-        done.append(f"removed the damaged vector store {path.name} (no sound copy of its vectors is left): "
-                    "run `rag reindex` to rebuild the index")
-        return manifest
-    fixed = _new_generation(settings, manifest, from_matrix=not chroma_ok)
-    done.append(f"rebuilt the {'Chroma store' if not chroma_ok else 'vector matrix'} as {fixed.generation}")
-    return fixed
-
-
-def _new_generation(settings: Settings, manifest: Manifest, from_matrix: bool) -> Manifest:
-    """Write a generation from the committed one's sound half, check it, commit it."""
-    old = generation_path(settings, manifest.generation)
-    ids = sorted(manifest.chunk_ids())
-    writer = begin_write(settings, manifest.collection, manifest.version + 1,
-                         None if from_matrix else manifest.generation)
-    path = writer.path
-    assert path is not None  # repair() runs on a local store only, whose writer has a directory
+        return None
+    if not held.issuperset(chunk_ids) or (Path(settings.index_dir) / MARK_NAME).exists():
+        return None
+    client = local_client(settings)
     try:
-        if from_matrix:
-            _fill_from_matrix(settings, manifest, writer.collection, old)
-        write_vectors(path, ids, writer.collection, old if from_matrix else None)
-        writer.finish()
-        problems = generation_problems(path, manifest.collection, set(ids))
-        if problems:
-            raise StoreCheckError(f"the repaired store fails its own check: {problems[0]}")
-    except BaseException:
-        close_client(writer.client)
-        shutil.rmtree(path, ignore_errors=True)
-        raise
-    fixed = replace(manifest, generation=writer.generation, previous=manifest.generation,
-                    version=manifest.version + 1, updated=datetime.now(UTC).isoformat(timespec="seconds"))
-    commit(settings, fixed)
-    sweep(settings, settings.collection, {fixed.generation})  # the damaged one goes
-    return fixed
-
-
-def _fill_from_matrix(settings: Settings, manifest: Manifest, collection, old: Path) -> None:
-    """Store every chunk of the manifest in Chroma with its vector from the matrix."""
-    vectors = load_vectors(old)
-    assert vectors is not None  # only a generation whose matrix passed the check is filled from it
-    docs = [doc for rec in manifest.entries.values()
-            for doc in chunk_entry(rec.entry, rec.hash, settings.chunk_chars, settings.chunk_overlap)]
-    for start in range(0, len(docs), UPSERT_BATCH):
-        part = docs[start : start + UPSERT_BATCH]
-        collection.upsert(
-            ids=[d.id for d in part], documents=[d.page_content for d in part], metadatas=[d.metadata for d in part],
-            embeddings=vectors.matrix[[vectors.row[chunk_id(d)] for d in part]],
-        )
+        got = client.get_collection(manifest.collection).get(ids=chunk_ids, include=["embeddings"])
+    finally:
+        close_client(client)
+    by_id = dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+    index_dir = Path(settings.index_dir)
+    entries = {eid: manifest.entries[eid].entry for eid in ids}
+    postings = build_postings(index_dir, entries, {eid: manifest.entries[eid].hash for eid in ids}, ids)
+    vectors = np.asarray([by_id[c] for c in chunk_ids], dtype=np.float32) if chunk_ids else np.zeros((0, 0), np.float32)
+    return write_segment(index_dir, seq, ids, postings, chunk_ids, vectors)
 
 
 def _remember(settings: Settings, problems: list[str]) -> None:
@@ -206,6 +200,6 @@ def last_check(settings: Settings) -> str | None:
     problems = record.get("problems", [])
     head = f"Last check {record.get('at', '?')}: "
     if not problems:
-        return head + "the manifest, the vector store and the lexical index agree."
+        return head + "the manifest, the segments and the Chroma store agree."
     return head + f"{len(problems)} problem{'s' if len(problems) > 1 else ''} (`rag doctor --repair`):\n" + "\n".join(
         f"- {p}" for p in problems)

@@ -1,11 +1,11 @@
 """The lexical half of hybrid search: BM25 per field over Korean morphemes and English stems.
 
-It is derived from the committed entries and their tokens (`rag.index.tokens`), never
-authoritative, so it cannot disagree with the manifest. Built once per committed state, it is
-saved as memory-mapped arrays under `index_dir/lexical/<key>/` (bm25s's own format), the key
-naming the entries' contents and the tokenizer version: a process that opens the index loads
-it in milliseconds instead of indexing every entry again, and a lost or damaged copy is simply
-rebuilt.
+Locally the term statistics live in the index's segments (`rag.index.segments`, counts in
+`rag.index.postings`) and a reader merges them at query time. On a Chroma server the index
+keeps no segments: the lexical index is derived from the committed entries and their tokens
+(`rag.index.tokens`), saved once per committed state as memory-mapped arrays under
+`index_dir/lexical/<key>/`, the key naming the entries' contents and the tokenizer version, so a
+process that opens the index loads it in milliseconds, and a lost or damaged copy is rebuilt.
 """
 
 from __future__ import annotations
@@ -16,77 +16,93 @@ import logging
 import math
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
+from rag.index.postings import Postings
 from rag.index.tokens import FIELDS, TOKENIZER_VERSION, TokenStore
 from rag.model import Entry
 from rag.text import HANGUL
 
 log = logging.getLogger(__name__)
-# bm25s sets its own logger to DEBUG on import, so every build said "Building index from
-# tokens" in the app's log; its warnings still show.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 FIELD_WEIGHTS = {"title": 1.2, "abstract": 1.0, "comment": 1.0}
+K1, B = 1.5, 0.75  # bm25s's defaults, which the index used before it had segments
 LEXICAL_DIR = "lexical"
-_EMPTY = "\u2205"  # bm25s needs no empty documents
+META_NAME = "meta.json"
 # Bump when the saved layout changes: older copies are rebuilt.
-FORMAT = 1
+FORMAT = 2
 
 
 class LexicalIndex:
-    """One BM25 index per field over the same list of entries (row i is entry_ids[i])."""
+    """BM25 per field over entries (row i is entry_ids[i]) held in one or more segments.
 
-    def __init__(self, entry_ids: list[str], indexes: Mapping[str, bm25s.BM25]) -> None:
+    Each part is a segment's term statistics with, per local row, the entry's row here (-1: a
+    tombstone, an entry removed or changed since). Document frequencies and lengths are summed
+    over the live rows of all parts, so the scores are those of one BM25 (bm25s's Lucene
+    variant, k1 1.5, b 0.75, float32 sums in query-token order) over all entries.
+    """
+
+    def __init__(self, entry_ids: list[str], parts: Sequence[tuple[Postings, np.ndarray]]) -> None:
         self.entry_ids = entry_ids
         self._position = {eid: i for i, eid in enumerate(entry_ids)}
-        self._indexes = dict(indexes)
+        self._parts = list(parts)
         self._postings_of: dict[str, np.ndarray] = {}
+        self._hits_of: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        n = max(len(entry_ids), 1)
+        self._avgdl = {
+            field: float(sum(int(np.asarray(p.fields[field].lengths)[g >= 0].sum()) for p, g in self._parts)) / n
+            for field in FIELDS
+        }
 
     @classmethod
     def build(cls, entry_ids: list[str], tokens: list[dict[str, list[str]]]) -> LexicalIndex:
         """Index the tokens of each entry (one dict of field -> tokens per entry id)."""
-        indexes = {}
-        for field in FIELDS:
-            bm = bm25s.BM25()
-            if tokens:
-                bm.index([t[field] or [_EMPTY] for t in tokens], show_progress=False)
-            indexes[field] = bm
-        return cls(entry_ids, indexes)
+        return cls(entry_ids, [(Postings.build(tokens), np.arange(len(entry_ids)))] if tokens else [])
 
-    def save(self, directory: Path) -> None:
-        """Write the index as arrays bm25s loads memory-mapped."""
-        directory.mkdir(parents=True)
-        for field, bm in self._indexes.items():
-            bm.save(directory / field, show_progress=False)
-        (directory / "meta.json").write_text(
-            json.dumps({"format": FORMAT, "entry_ids": self.entry_ids}, ensure_ascii=False), encoding="utf-8")
+    def _hits(self, field: str, token: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, term frequencies, field lengths) of the live entries holding a token in a field."""
+        key = (field, token)
+        hit = self._hits_of.get(key)
+        if hit is None:
+            rows, tfs, lengths = [], [], []
+            for part, rows_here in self._parts:
+                tid = part.term_id.get(token)
+                if tid is None or not token:
+                    continue
+                data = part.fields[field]
+                local, tf = data.postings(tid)
+                mapped = rows_here[np.asarray(local)]
+                live = mapped >= 0
+                rows.append(mapped[live])
+                tfs.append(np.asarray(tf)[live])
+                lengths.append(np.asarray(data.lengths)[np.asarray(local)[live]])
+            hit = (np.concatenate(rows), np.concatenate(tfs), np.concatenate(lengths)) if rows else (
+                np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int32))
+            if len(self._hits_of) < 8192:
+                self._hits_of[key] = hit
+        return hit
 
-    @classmethod
-    def load(cls, directory: Path) -> LexicalIndex:
-        """A saved index, its arrays memory-mapped (raises on anything unreadable)."""
-        meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"lexical index format {meta.get('format')!r}, expected {FORMAT}")
-        indexes = {f: bm25s.BM25.load(directory / f, mmap=True, show_progress=False) for f in FIELDS}
-        if any(bm.scores["num_docs"] != len(meta["entry_ids"]) for bm in indexes.values()):
-            raise ValueError("lexical index fields disagree on the number of entries")
-        return cls(meta["entry_ids"], indexes)
+    def _field_scores(self, field: str, query_tokens: list[str]) -> np.ndarray:
+        n, avgdl = len(self.entry_ids), self._avgdl[field]
+        scores = np.zeros(n, dtype=np.float32)
+        for token in query_tokens:  # a repeated token counts again, as in bm25s
+            rows, tf, lengths = self._hits(field, token)
+            if not len(rows):
+                continue
+            df = len(rows)
+            idf = np.float64(np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5))))
+            tfc = tf.astype(np.float64) / (K1 * ((1 - B) + B * lengths / avgdl) + tf)
+            scores[rows] += (idf * tfc).astype(np.float32)
+        return scores
 
     def _postings(self, token: str) -> np.ndarray:
         """Rows of the entries holding the token in any field (sorted; cached per token)."""
         rows = self._postings_of.get(token)
         if rows is None:
-            parts = []
-            for bm in self._indexes.values():
-                tid = bm.vocab_dict.get(token)
-                if tid is not None and token:
-                    indptr, indices = bm.scores["indptr"], bm.scores["indices"]
-                    parts.append(np.asarray(indices[indptr[tid] : indptr[tid + 1]]))
+            parts = [self._hits(field, token)[0] for field in FIELDS]
             rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
             if len(self._postings_of) < 4096:
                 self._postings_of[token] = rows
@@ -100,7 +116,7 @@ class LexicalIndex:
         """BM25 score of every entry, per field."""
         if not self.entry_ids or not query_tokens:
             return {f: np.zeros(len(self.entry_ids), dtype=np.float32) for f in FIELDS}
-        return {f: bm.get_scores(query_tokens) for f, bm in self._indexes.items()}
+        return {f: self._field_scores(f, query_tokens) for f in FIELDS}
 
     def totals(self, query_tokens: list[str]) -> np.ndarray:
         """Weighted BM25 of every entry, all fields summed."""
@@ -162,6 +178,15 @@ def lexical_path(index_dir: Path, hashes: Mapping[str, str]) -> Path:
     return Path(index_dir) / LEXICAL_DIR / lexical_key(hashes)
 
 
+def lexical_ok(index_dir: Path, hashes: Mapping[str, str]) -> bool:
+    """True when the saved lexical index of these entries loads (for checks)."""
+    try:
+        _load(lexical_path(index_dir, hashes))
+    except (OSError, ValueError, KeyError):
+        return False
+    return True
+
+
 def open_lexical(index_dir: Path, entries: Mapping[str, Entry], hashes: Mapping[str, str]) -> LexicalIndex:
     """The lexical index of a committed state: loaded when saved, else built and saved.
 
@@ -173,28 +198,42 @@ def open_lexical(index_dir: Path, entries: Mapping[str, Entry], hashes: Mapping[
     path = lexical_path(index_dir, hashes)
     if path.is_dir():
         try:
-            return LexicalIndex.load(path)
+            return _load(path)
         except (OSError, ValueError, KeyError) as err:
             log.warning("the lexical index in %s is unreadable (%s): rebuilding it", path, err)
             shutil.rmtree(path, ignore_errors=True)
-    index = build_lexical(index_dir, entries, hashes)
-    _save(index, path)
-    return index
-
-
-def build_lexical(index_dir: Path, entries: Mapping[str, Entry], hashes: Mapping[str, str]) -> LexicalIndex:
-    """A lexical index over the entries, tokenizing only contents the token store lacks."""
     ids = sorted(entries)
+    postings = build_postings(index_dir, entries, hashes, ids)
+    _save(ids, postings, path)
+    return LexicalIndex(ids, [(postings, np.arange(len(ids)))])
+
+
+def build_postings(index_dir: Path, entries: Mapping[str, Entry], hashes: Mapping[str, str],
+                   ids: list[str]) -> Postings:
+    """Term statistics of these entries in this order, tokenizing only contents the token
+    store lacks (and storing their tokens)."""
     tokens = TokenStore(index_dir).complete({hashes[eid]: entries[eid] for eid in ids})
-    return LexicalIndex.build(ids, [tokens[hashes[eid]] for eid in ids])
+    return Postings.build([tokens[hashes[eid]] for eid in ids])
 
 
-def _save(index: LexicalIndex, path: Path) -> None:
+def _load(path: Path) -> LexicalIndex:
+    meta = json.loads((path / META_NAME).read_text(encoding="utf-8"))
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"lexical index format {meta.get('format')!r}, expected {FORMAT}")
+    postings = Postings.load(path)
+    if postings.rows != len(meta["entry_ids"]):
+        raise ValueError("the lexical index's statistics and entry ids disagree")
+    return LexicalIndex(meta["entry_ids"], [(postings, np.arange(postings.rows))])
+
+
+def _save(ids: list[str], postings: Postings, path: Path) -> None:
     """Save under a temporary name, then rename: a reader sees a whole copy or none."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".tmp-"))
     try:
-        index.save(tmp / "index")
+        (tmp / "index").mkdir()
+        postings.save(tmp / "index")
+        (tmp / "index" / META_NAME).write_text(json.dumps({"format": FORMAT, "entry_ids": ids}), encoding="utf-8")
         (tmp / "index").rename(path)
     except OSError as err:  # another process saved it first, or the disk is full: it is a cache
         log.debug("lexical index not saved to %s: %s", path, err)

@@ -4,10 +4,10 @@
 REMOTE_POLL_S) and picks up a reindex committed by any process; a search reads one
 `IndexView` from start to end, so a commit in the middle of it cannot mix two states.
 
-A local index is read without Chroma: a committed generation's vectors are one memory-mapped
-matrix (`rag.index.vectors`), and an exact kNN over it costs a few milliseconds at the digest's
-size, where opening Chroma costs seconds of imports and start-up. Chroma is connected only
-when it is needed: on a server, for a generation too large to scan (BRUTE_FORCE_MAX_ROWS), or
+A local index is read without Chroma: its segments' vectors are memory-mapped matrices
+(`rag.index.segments`) and their term statistics merge into one BM25 (`rag.index.lexical`); an
+exact kNN over them costs a few milliseconds at the digest's size, where opening Chroma costs
+seconds of imports and start-up. Chroma is connected only when it is needed: on a server, or
 for LangChain users of `Index.vectorstore`.
 """
 
@@ -27,23 +27,24 @@ import numpy as np
 
 from rag.config import Settings
 from rag.index.bridge import Bridge, load_bridge
+from rag.index.catalog import catalog_path
 from rag.index.collection import Collection
 from rag.index.commit import committed_stamp, read_committed
 from rag.index.embeddings import get_embedder
 from rag.index.lexical import LexicalIndex, open_lexical
 from rag.index.manifest import Manifest
+from rag.index.segments import load_segment, vectors_of
 from rag.index.store import (
     StoreUnavailableError,
     chroma_where,
     close_client,
     connect,
-    generation_exists,
-    generation_path,
     is_local,
     open_store,
     server_errors,
+    store_path,
 )
-from rag.index.vectors import ChunkVectors, best_per_entry, load_vectors
+from rag.index.vectors import ChunkVectors, best_per_entry
 from rag.model import Entry, Filters
 from rag.names import Roster
 
@@ -56,9 +57,6 @@ log = logging.getLogger(__name__)
 _NEVER = (-1, -1, -1)
 # How often a reader asks a Chroma server whether a new manifest was committed.
 REMOTE_POLL_S = 1.0
-# Up to this many chunk vectors (~33k entries, 200 MB) a local kNN scans the matrix exactly;
-# beyond, Chroma's HNSW index answers it.
-BRUTE_FORCE_MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,8 +72,8 @@ class IndexView:
     manifest: Manifest = field(default_factory=Manifest)
     entries: dict[str, Entry] = field(default_factory=dict)
     lexical: LexicalIndex = field(default_factory=lambda: LexicalIndex.build([], []))
-    collection: Collection | None = None  # None when nothing is indexed
-    vectors: ChunkVectors | None = None  # local generations: their vector matrix
+    collection: Collection | None = None  # server mode (None when nothing is indexed)
+    vectors: ChunkVectors | None = None  # local: the segments' vectors
     dense_ok: bool = True  # False when the index was built with another embedder
     days: list[date] = field(default_factory=list)
     tags: Counter[str] = field(default_factory=Counter)
@@ -104,9 +102,9 @@ class IndexView:
     def dense(self, vector: list[float], n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """(entry id, cosine similarity) of the nearest committed chunks under the filters,
         nearest first."""
-        if not self.owner or not self.dense_ok or self.collection is None:
+        if not self.owner or not self.dense_ok:
             return []
-        if self.vectors is not None and len(self.vectors) <= BRUTE_FORCE_MAX_ROWS:
+        if self.vectors is not None:
             rows = self._chunk_entry_rows
             admitted = self.admitted(filters) if filters else np.ones(len(self.day_rows), dtype=bool)
             allowed = (rows >= 0) & admitted[np.maximum(rows, 0)]
@@ -114,6 +112,8 @@ class IndexView:
         if filters and filters.authors:  # Chroma's metadata holds no authors: name the entries
             rows = np.flatnonzero(self.admitted(filters))
             filters = Filters(ids=tuple(self.lexical.entry_ids[row] for row in rows) or ("",))
+        if self.collection is None:
+            return []
         return self._chroma_dense(self.collection, vector, n, chroma_where(filters) if filters else None)
 
     def _chroma_dense(
@@ -184,13 +184,14 @@ class IndexView:
         read once for all query vectors.
         """
         records = self.manifest.entries
-        if self.collection is None or not self.dense_ok:
+        if (self.collection is None and self.vectors is None) or not self.dense_ok:
             return [{} for _ in vectors]
-        owner = {cid: eid for eid in entry_ids if eid in records for cid in records[eid].chunks}
+        owner = {cid: eid for eid in entry_ids if eid in records for cid in records[eid].chunks_of(eid)}
         if not owner:
             return [{} for _ in vectors]
         if self.vectors is not None:
             return self.vectors.best(vectors, owner)
+        assert self.collection is not None
         with server_errors(self.settings):
             got = self.collection.get().get(ids=list(owner), include=["embeddings"])
         if not len(got["ids"]):
@@ -202,10 +203,9 @@ class IndexView:
 class Index:
     """Read side of an index directory: the committed manifest, its vectors and lexical index.
 
-    `refresh()` is cheap (one stat) and picks up a reindex committed by any process, so a
-    running app answers from new days without a restart: locally a new commit names a new
-    store generation, read as a new matrix (and, if Chroma is ever needed, a new client with
-    nothing stale cached). Searches read one `view()`; `entries`, `days`, `tags` and
+    `refresh()` is cheap (one small query) and picks up a reindex committed by any process, so
+    a running app answers from new days without a restart: locally a new commit names new
+    segments, read as new matrices. Searches read one `view()`; `entries`, `days`, `tags` and
     `manifest` are the current view's.
     """
 
@@ -257,14 +257,18 @@ class Index:
         """The LangChain (langchain-chroma) vector store over the committed collection, for
         LangChain pipelines; made on first use (our own searches never need it)."""
         view = self._view
-        if view.collection is None:
+        if not view.manifest.entries:
             return None
-        key = (view.manifest.collection, view.manifest.generation)
+        # A client caches what the store held when it opened: a store changed since gets a new one.
+        key = (view.manifest.collection, self._stamp, _store_stamp(self.settings))
         if self._vectorstore is None or self._vectorstore[0] != key:
             from rag.index.embeddings import langchain_embeddings
 
+            if self._vectorstore is not None and is_local(self.settings):
+                close_client(self._vectorstore[1]._client)
+            client = view.collection.client() if view.collection is not None else connect(self.settings)
             self._vectorstore = (key, open_store(self.settings, langchain_embeddings(self.embedder),
-                                                 view.manifest.collection, view.collection.client()))
+                                                 view.manifest.collection, client))
         return self._vectorstore[1]
 
     def warm_up(self) -> None:
@@ -296,20 +300,32 @@ class Index:
         self._polled = now
         return stamp
 
-    def _store_of(self, manifest: Manifest) -> tuple[Collection | None, ChunkVectors | None]:
-        """The collection (connected lazily) and, locally, the vector matrix of a committed state."""
+    def _server_parts(self, manifest: Manifest, entries: dict[str, Entry]) -> tuple[Collection | None, None, LexicalIndex]:
+        """A server's committed state: its collection (connected now, so a server that is
+        down says so) and the lexical index derived from its entries."""
+        lexical = open_lexical(Path(self.settings.index_dir), entries, manifest.hashes())
         if not manifest.entries:
-            return None, None
-        if not is_local(self.settings):
-            collection = Collection(self.settings, manifest)
-            collection.get()  # a server that is down must say so now, as before
-            return collection, None
-        path = generation_path(self.settings, manifest.generation)
-        if not generation_exists(self.settings, manifest.generation):
-            raise StoreUnavailableError(
-                f"the vector store {path} of the committed index is missing; run `rag reindex` to rebuild it"
-            )
-        return Collection(self.settings, manifest), load_vectors(path)
+            return None, None, lexical
+        collection = Collection(self.settings, manifest)
+        collection.get()
+        return collection, None, lexical
+
+    def _local_parts(self, manifest: Manifest) -> tuple[None, ChunkVectors, LexicalIndex]:
+        """A local committed state read from its segments: vectors and term statistics, the
+        rows of removed or changed entries masked."""
+        index_dir = Path(self.settings.index_dir)
+        try:
+            segments = [load_segment(index_dir, name) for name in sorted(manifest.segments, key=lambda n: manifest.segments[n].seq)]
+        except (OSError, ValueError) as err:
+            raise StoreUnavailableError(f"a segment of the committed index is unreadable ({err}); "
+                                        "run `rag doctor --repair`, or `rag reindex`") from err
+        ids = sorted(manifest.entries)
+        row = {eid: i for i, eid in enumerate(ids)}
+        records = manifest.entries
+        parts = [(seg.postings, np.fromiter((row[e] if e in records and records[e].segment == seg.name else -1
+                                             for e in seg.entry_ids), dtype=np.int64, count=len(seg.entry_ids)))
+                 for seg in segments]
+        return None, vectors_of(segments), LexicalIndex(ids, parts)
 
     def refresh(self) -> bool:
         """Reload if a reindex committed a new manifest; True when it changed."""
@@ -320,9 +336,9 @@ class Index:
             manifest, stamp = read_committed(self.settings)
             if stamp == self._stamp:
                 return False
-            collection, vectors = self._store_of(manifest)
             entries = manifest.entries_by_id()
-            lexical = open_lexical(index_dir, entries, manifest.hashes())
+            collection, vectors, lexical = (self._local_parts(manifest) if is_local(self.settings)
+                                            else self._server_parts(manifest, entries))
             embedder_used = manifest.fingerprint.get("embedder", self.settings.embedder)
             dense_ok = embedder_used == self.settings.embedder
             if not dense_ok:
@@ -340,7 +356,7 @@ class Index:
                 collection=collection, vectors=vectors, dense_ok=dense_ok,
                 days=sorted({e.day for e in entries.values()}),
                 tags=Counter(t for e in entries.values() for t in e.tags),
-                owner={cid: eid for eid, rec in manifest.entries.items() for cid in rec.chunks},
+                owner=manifest.owner(),
                 day_rows=np.array([entries[eid].day.toordinal() for eid in lexical.entry_ids], dtype=np.int64),
             )
             self._stamp = stamp
@@ -357,6 +373,20 @@ class Index:
             self._view = IndexView(self.settings)
 
 
+def _store_stamp(settings: Settings) -> object:
+    """What changes when the local Chroma store is written (None on a server)."""
+    if not is_local(settings):
+        return None
+    stamps = []
+    for name in ("chroma.sqlite3", "chroma.sqlite3-wal"):
+        try:
+            st = (store_path(settings) / name).stat()
+        except OSError:
+            continue
+        stamps.append((st.st_ino, st.st_mtime_ns, st.st_size))
+    return tuple(stamps)
+
+
 _indexes: dict[tuple, Index] = {}
 _indexes_lock = threading.Lock()
 
@@ -367,7 +397,7 @@ def get_index(settings: Settings, build_if_empty: bool = True) -> Index:
     with _indexes_lock:
         index = _indexes.get(key)
         if index is None:
-            if build_if_empty and not (Path(settings.index_dir) / "manifest.json").exists() and not settings.chroma_url:
+            if build_if_empty and not catalog_path(Path(settings.index_dir)).exists() and not settings.chroma_url:
                 from rag.index.reindex import reindex
 
                 reindex(settings, lock_wait_s=600)

@@ -1,52 +1,59 @@
-"""A local generation's chunk vectors as one memory-mapped matrix, beside its Chroma files.
+"""Chunk vectors as memory-mapped matrices, one per segment (`rag.index.segments`).
 
 Fusion needs the similarity of every lexical candidate, also of those the kNN did not return.
 Asking Chroma for their embeddings by id cost more than the kNN itself (benchmarks/README.md);
-reading the rows of a memory-mapped matrix costs microseconds, and only the rows
-touched come into memory. A local generation never changes once committed, so the matrix its
-writer leaves in it stays true for its whole life: the writer builds it before the fsync and
-the commit, copying the rows of unchanged chunks from the base generation's matrix and fetching
-only the others from the collection. On a Chroma server the collection can change under a
-reader, so there is no matrix there and similarities are fetched from the server.
+reading the rows of a memory-mapped matrix costs microseconds, and only the rows touched come
+into memory. A segment never changes once committed, so its matrix stays true for its whole
+life. On a Chroma server there are no segments: similarities are fetched from the server.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
-
-VECTORS_NAME = "rag-vectors.npy"
-IDS_NAME = "rag-vector-ids.json"
-FILES = (VECTORS_NAME, IDS_NAME)
-FETCH_BATCH = 1000  # ids per Chroma get
-COPY_ROWS = 4096  # rows copied per step: bounds memory while the matrix is written
 
 
 class ChunkVectors:
-    """Read-only vectors of one committed generation, by chunk id."""
+    """Read-only chunk vectors of the committed segments, by chunk id: one matrix per segment,
+    their rows numbered one after another (rows of removed chunks stay; readers mask them)."""
 
-    def __init__(self, ids: list[str], matrix: np.ndarray) -> None:
+    def __init__(self, ids: list[str], matrices: list[np.ndarray]) -> None:
         self.ids = ids
         self.row = {cid: i for i, cid in enumerate(ids)}
-        self.matrix = matrix
+        self.matrices = [m for m in matrices if len(m)]
+        self._starts = np.cumsum([0, *(len(m) for m in self.matrices)])
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    def _similarities(self, vectors: np.ndarray) -> np.ndarray:
+        """Every row's similarity to each query vector (rows x vectors)."""
+        return np.concatenate([m @ vectors for m in self.matrices]) if self.matrices else np.zeros((0, *vectors.shape[1:]))
+
+    def _rows(self, rows: np.ndarray) -> np.ndarray:
+        """The vectors of the given rows, in that order."""
+        part = np.searchsorted(self._starts, rows, side="right") - 1
+        out = np.empty((len(rows), self.matrices[0].shape[1]), dtype=np.float32)
+        for p in np.unique(part):
+            here = part == p
+            out[here] = self.matrices[p][rows[here] - self._starts[p]]
+        return out
+
     def nearest(self, vector: list[float], n: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the n nearest rows, nearest first: an exact kNN
-        over the whole matrix (`allowed` masks rows out)."""
+        over every segment's matrix (`allowed` masks rows out)."""
         if not self.ids or n <= 0:
             return []
-        sims = self.matrix @ np.asarray(vector, dtype=np.float32)
+        sims = self._similarities(np.asarray(vector, dtype=np.float32))
         if allowed is not None:
             sims = np.where(allowed, sims, -np.inf)
         n = min(n, len(sims))
         top = np.argpartition(-sims, n - 1)[:n]
         top = top[np.argsort(-sims[top], kind="stable")]
         return [(self.ids[i], float(sims[i])) for i in top if sims[i] > -np.inf]
+
+    def vectors_of(self, chunk_ids: list[str]) -> np.ndarray:
+        """The vectors of these chunks, in that order (each must be here)."""
+        return self._rows(np.fromiter((self.row[c] for c in chunk_ids), dtype=np.int64, count=len(chunk_ids)))
 
     def best(self, vectors: list[list[float]], owner: dict[str, str]) -> list[dict[str, float]]:
         """Per query vector, the best cosine similarity per entry over the given chunks
@@ -55,7 +62,7 @@ class ChunkVectors:
         if not present:
             return [{} for _ in vectors]
         rows = np.fromiter((r for r, _ in present), dtype=np.int64, count=len(present))
-        sims = self.matrix[rows] @ np.asarray(vectors, dtype=np.float32).T
+        sims = self._rows(rows) @ np.asarray(vectors, dtype=np.float32).T
         return best_per_entry([eid for _, eid in present], sims)
 
 
@@ -70,55 +77,3 @@ def best_per_entry(owners: list[str], sims: np.ndarray) -> list[dict[str, float]
     starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
     best = np.maximum.reduceat(sims[order], starts, axis=0)  # one row per entry, in code order
     return [dict(zip(codes, column)) for column in best.T.tolist()]
-
-
-def load_vectors(generation_dir: Path) -> ChunkVectors | None:
-    """The generation's matrix, or None when it has none (made before matrices existed)."""
-    try:
-        ids = json.loads((generation_dir / IDS_NAME).read_text(encoding="utf-8"))
-        matrix = np.load(generation_dir / VECTORS_NAME, mmap_mode="r") if ids else np.zeros((0, 0), np.float32)
-    except (OSError, ValueError):
-        return None
-    if len(ids) != len(matrix):
-        return None
-    return ChunkVectors(ids, matrix)
-
-
-def has_vectors(generation_dir: Path) -> bool:
-    """True when the generation carries its matrix."""
-    return all((generation_dir / name).is_file() for name in FILES)
-
-
-def write_vectors(generation_dir: Path, chunk_ids: list[str], collection, base_dir: Path | None) -> int:
-    """Write the matrix of `chunk_ids` into a generation being written; returns rows fetched.
-
-    Rows come from the base generation's matrix when it has them, else from the collection
-    (new chunks, or a base made before matrices existed). Written in place: the generation is
-    private until its commit, so a killed writer leaves nothing any reader opens.
-    """
-    base = load_vectors(base_dir) if base_dir is not None else None
-    copied = {cid: base.row[cid] for cid in chunk_ids if cid in base.row} if base is not None else {}
-    missing = [cid for cid in chunk_ids if cid not in copied]
-    fetched: dict[str, np.ndarray] = {}
-    for start in range(0, len(missing), FETCH_BATCH):
-        got = collection.get(ids=missing[start : start + FETCH_BATCH], include=["embeddings"])
-        fetched.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
-    lost = [cid for cid in missing if cid not in fetched]
-    if lost:
-        raise RuntimeError(f"{len(lost)} chunks to index are not in the collection (first: {lost[0]})")
-    (generation_dir / IDS_NAME).write_text(json.dumps(chunk_ids), encoding="utf-8")
-    path = generation_dir / VECTORS_NAME
-    if not chunk_ids:
-        np.save(path, np.zeros((0, 0), np.float32))
-        return 0
-    # Rows are copied only from a base, so without one nothing indexes this empty stand-in.
-    matrix = base.matrix if base is not None else np.zeros((0, 0), np.float32)
-    dim = matrix.shape[1] if copied else len(next(iter(fetched.values())))
-    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(len(chunk_ids), dim))
-    for start in range(0, len(chunk_ids), COPY_ROWS):
-        part = chunk_ids[start : start + COPY_ROWS]
-        out[start : start + len(part)] = [
-            matrix[copied[cid]] if cid in copied else fetched[cid] for cid in part
-        ]
-    out.flush()
-    return len(missing)

@@ -1,0 +1,136 @@
+"""Segments: what one reindex adds to a local index, written once and never changed.
+
+A segment holds the entries a reindex added or changed (as Lucene and tantivy do): their
+chunks' vectors (one matrix), their term statistics (`rag.index.postings`) and the ids of both
+in row order. An entry removed or changed later is not touched in its old segment: the
+manifest (`rag.index.catalog`) simply no longer points there, which is the tombstone, and
+readers mask such rows. A compaction writes the live rows of several segments into one new
+segment and the manifest switches to it in one transaction.
+
+A segment is written under a temporary name, every file fsynced, then renamed into place, so a
+directory with a segment's name is always whole; its checksum (SHA-256 over its files) goes into
+the manifest, and `rag doctor` compares them. Nothing a reader might use is ever deleted before
+a commit that no longer names it, and the segments of the commit before are kept one commit
+longer for readers that read that manifest a moment ago.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.index.postings import Postings
+from rag.index.vectors import ChunkVectors
+
+SEGMENTS_DIR = "segments"
+VECTORS_NAME = "vectors.npy"
+IDS_NAME = "ids.json"  # {"entries": [...], "chunks": [...]} in row order
+TEMP_PREFIX = ".tmp-"
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    """A segment as the manifest records it."""
+
+    name: str
+    seq: int
+    entries: int
+    chunks: int
+    checksum: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A committed segment, its arrays memory-mapped."""
+
+    name: str
+    entry_ids: list[str]
+    chunk_ids: list[str]
+    matrix: np.ndarray
+    postings: Postings
+
+
+def segments_dir(index_dir: Path) -> Path:
+    """Where an index directory keeps its segments."""
+    return Path(index_dir) / SEGMENTS_DIR
+
+
+def segment_name(seq: int) -> str:
+    """A new segment's name: its sequence number and a random tag (never reused, so a killed
+    attempt's leftovers can never pass for a committed segment)."""
+    return f"s{seq:06d}-{secrets.token_hex(3)}"
+
+
+def write_segment(index_dir: Path, seq: int, entry_ids: list[str], postings: Postings,
+                  chunk_ids: list[str], vectors: np.ndarray) -> SegmentInfo:
+    """Write a whole segment durably under a new name; returns what the manifest records."""
+    root = segments_dir(index_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    name = segment_name(seq)
+    tmp = root / f"{TEMP_PREFIX}{name}"
+    tmp.mkdir()
+    try:
+        (tmp / IDS_NAME).write_text(json.dumps({"entries": entry_ids, "chunks": chunk_ids}), encoding="utf-8")
+        np.save(tmp / VECTORS_NAME, np.asarray(vectors, dtype=np.float32))
+        postings.save(tmp)
+        for path in tmp.iterdir():
+            _fsync(path)
+        _fsync(tmp)
+        os.rename(tmp, root / name)
+        _fsync(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return SegmentInfo(name, seq, len(entry_ids), len(chunk_ids), checksum(root / name))
+
+
+def checksum(path: Path) -> str:
+    """SHA-256 over a segment's files (names and bytes, in name order)."""
+    digest = hashlib.sha256()
+    for item in sorted(Path(path).iterdir()):
+        digest.update(item.name.encode() + b"\0")
+        with open(item, "rb") as fh:
+            digest.update(hashlib.file_digest(fh, "sha256").digest())
+    return digest.hexdigest()
+
+
+def load_segment(index_dir: Path, name: str) -> Segment:
+    """A committed segment (raises OSError or ValueError when it is missing or unreadable)."""
+    path = segments_dir(index_dir) / name
+    ids = json.loads((path / IDS_NAME).read_text(encoding="utf-8"))
+    matrix = np.load(path / VECTORS_NAME, mmap_mode="r")
+    postings = Postings.load(path)
+    if len(matrix) != len(ids["chunks"]) or postings.rows != len(ids["entries"]):
+        raise ValueError(f"segment {name}: its ids and arrays disagree")
+    return Segment(name, ids["entries"], ids["chunks"], matrix, postings)
+
+
+def vectors_of(segments: list[Segment]) -> ChunkVectors:
+    """The chunk vectors of these segments, one matrix after another."""
+    return ChunkVectors([c for s in segments for c in s.chunk_ids], [s.matrix for s in segments])
+
+
+def sweep_segments(index_dir: Path, keep: set[str]) -> list[str]:
+    """Delete segment directories not in `keep` (and half-written ones); returns their names."""
+    root = segments_dir(index_dir)
+    removed = []
+    for item in sorted(root.iterdir()) if root.is_dir() else []:
+        if item.name not in keep:
+            shutil.rmtree(item) if item.is_dir() else item.unlink()
+            removed.append(item.name)
+    return removed
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
