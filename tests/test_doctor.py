@@ -15,13 +15,13 @@ from test_faults import NEW_DAY, assert_vectorstore_agrees, data_copy
 from rag.app.cli import main
 from rag.ask.retrieve import search_index
 from rag.config import Settings, load_settings
+from rag.index.commit import read_committed
 from rag.index.doctor import check, last_check, repair
-from rag.index.lexical import lexical_path
-from rag.index.manifest import load_manifest
+from rag.index.mirror import MARK_NAME
 from rag.index.reader import Index
 from rag.index.reindex import reindex
-from rag.index.store import close_client, connect, generation_path, generations_dir
-from rag.index.vectors import IDS_NAME, VECTORS_NAME
+from rag.index.segments import VECTORS_NAME, segments_dir
+from rag.index.store import close_client, connect, store_path
 
 QUESTIONS = ["retrieval augmented generation", "강화학습으로 추론 능력을 높이는 방법", "image generation with diffusion"]
 
@@ -40,7 +40,12 @@ def top5(settings: Settings) -> list[list[str]]:
 
 
 def store_dir(settings: Settings) -> Path:
-    return generation_path(settings, load_manifest(settings.index_dir).generation)
+    return store_path(settings)
+
+
+def segment_dir(settings: Settings) -> Path:
+    [name] = read_committed(settings)[0].segments
+    return segments_dir(settings.index_dir) / name
 
 
 def assert_repaired(settings: Settings, answers: list[list[str]]) -> None:
@@ -55,25 +60,35 @@ def assert_repaired(settings: Settings, answers: list[list[str]]) -> None:
 def test_a_sound_index_has_no_problems_and_the_app_can_say_when_it_was_checked(index):
     assert last_check(index) is None
     assert check(index) == []
-    assert "the manifest, the vector store and the lexical index agree" in last_check(index)
+    assert "the manifest, the segments and the Chroma store agree" in last_check(index)
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a database at all" * 100])
-def test_a_damaged_chroma_file_is_found_and_rebuilt_from_the_vector_matrix(index, damage):
+def test_a_damaged_chroma_file_is_found_and_rebuilt_from_the_segments(index, damage):
     answers = top5(index)
     (store_dir(index) / "chroma.sqlite3").write_bytes(damage)
     [problem] = check(index)
     assert problem.startswith("Chroma: ")
     assert "1 problem (`rag doctor --repair`)" in last_check(index)
     [done] = repair(index)
-    assert done.startswith("rebuilt the Chroma store as ")
+    assert done.startswith("rebuilt the Chroma store from the segments")
+    assert_repaired(index, answers)
+
+
+def test_a_chroma_write_cut_short_is_found_and_rebuilt(index):
+    answers = top5(index)
+    (Path(index.index_dir) / MARK_NAME).touch()
+    [problem] = check(index)
+    assert "was cut short" in problem
+    repair(index)
+    assert not (Path(index.index_dir) / MARK_NAME).exists()
     assert_repaired(index, answers)
 
 
 def test_chunks_in_chroma_that_the_manifest_does_not_name_are_found_and_cleared(index):
     answers = top5(index)
-    manifest = load_manifest(index.index_dir)
-    client = connect(index, manifest.generation)
+    manifest = read_committed(index)[0]
+    client = connect(index)
     try:
         client.get_collection(manifest.collection).add(ids=["stray"], embeddings=[[0.1] * 512], documents=["x"])
     finally:
@@ -83,44 +98,43 @@ def test_chunks_in_chroma_that_the_manifest_does_not_name_are_found_and_cleared(
     assert_repaired(index, answers)
 
 
-@pytest.mark.parametrize("lost", [VECTORS_NAME, IDS_NAME])
-def test_a_lost_vector_matrix_is_found_and_rebuilt_from_chroma(index, lost):
+@pytest.mark.parametrize("damage", ["lost", "zero-length", "changed"])
+def test_a_damaged_segment_is_found_and_rebuilt_from_chroma(index, damage):
     answers = top5(index)
-    (store_dir(index) / lost).unlink()
-    assert check(index)
+    path = segment_dir(index) / VECTORS_NAME
+    if damage == "lost":
+        path.unlink()
+    elif damage == "zero-length":
+        path.write_bytes(b"")
+    else:
+        raw = bytearray(path.read_bytes())
+        raw[-1] ^= 1  # one bit of one vector: only the checksum can tell
+        path.write_bytes(bytes(raw))
+    [problem] = check(index)
+    assert problem.startswith("segment ") and ("checksum" in problem if damage == "changed" else "unreadable" in problem)
     [done] = repair(index)
-    assert done.startswith("rebuilt the vector matrix as ")
+    assert done.startswith("rebuilt segment ") and done.endswith("from the Chroma store")
     assert_repaired(index, answers)
 
 
-def test_with_both_copies_of_the_vectors_lost_repair_clears_the_way_for_a_rebuild(index):
-    path = store_dir(index)
-    (path / "chroma.sqlite3").write_bytes(b"")
-    (path / VECTORS_NAME).unlink()
+def test_with_both_copies_of_the_vectors_lost_repair_clears_the_way_for_a_reindex(index):
+    (segment_dir(index) / VECTORS_NAME).unlink()
+    (store_dir(index) / "chroma.sqlite3").write_bytes(b"")
     assert len(check(index)) == 2
-    [done] = repair(index)
-    assert "run `rag reindex` to rebuild the index" in done
+    done = repair(index)
+    assert "run `rag reindex` to embed them again" in done[0]
     report = reindex(index)
-    assert report.rebuilt and report.added == 33
+    assert report.added == 33
     assert check(index) == []
-
-
-def test_a_damaged_lexical_index_is_found_and_rebuilt(index):
-    answers = top5(index)
-    manifest = load_manifest(index.index_dir)
-    shutil.rmtree(lexical_path(index.index_dir, manifest.hashes()))
-    assert check(index) == ["lexical index: missing or unreadable (derived: --repair rebuilds it)"]
-    assert repair(index) == ["rebuilt the lexical index"]
-    assert_repaired(index, answers)
 
 
 def test_leftovers_of_killed_runs_are_found_and_deleted(index):
-    shutil.copytree(store_dir(index), generations_dir(index) / "digest-0000000000-v000009-deadbeef")
-    (Path(index.index_dir) / ".manifest-abc.tmp").write_text("{", encoding="utf-8")
-    assert check(index) == ["2 leftover store copies of killed or failed runs (--repair deletes them)"]
+    shutil.copytree(segment_dir(index), segments_dir(index.index_dir) / ".tmp-s000009-deadbe")
+    shutil.copytree(segment_dir(index), segments_dir(index.index_dir) / "s000008-deadbe")
+    assert check(index) == ["2 leftovers of killed or failed runs or of an older layout (--repair deletes them)"]
     assert len(repair(index)) == 2
     assert check(index) == []
-    assert [p.name for p in generations_dir(index).iterdir()] == [load_manifest(index.index_dir).generation]
+    assert [p.name for p in segments_dir(index.index_dir).iterdir()] == list(read_committed(index)[0].segments)
 
 
 def test_the_command_exits_1_on_a_problem_and_0_once_repaired(index):

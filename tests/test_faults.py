@@ -20,10 +20,11 @@ import pytest
 from rag.app.reindexing import report_text
 from rag.config import Settings, load_settings
 from rag.index.faults import IndexFaultError
-from rag.index.manifest import load_manifest
+from rag.index.commit import read_committed
 from rag.index.reader import Index
 from rag.index.reindex import reindex
-from rag.index.store import generations_dir
+from rag.index.segments import VECTORS_NAME, segments_dir
+from rag.index.store import store_path
 
 from conftest import SEEDS
 
@@ -57,8 +58,13 @@ def assert_vectorstore_agrees(settings: Settings) -> None:
         index.close()
 
 
+def load_manifest(index_dir: Path):
+    return read_committed(load_settings(index_dir=index_dir))[0]
+
+
 def generations(settings: Settings) -> list[str]:
-    return sorted(p.name for p in generations_dir(settings).iterdir())
+    """The segment directories (a failed run leaves none of its own)."""
+    return sorted(p.name for p in segments_dir(settings.index_dir).iterdir())
 
 
 def test_bad_file_names_are_skipped_and_named_escaped_while_the_rest_indexes(seed_index_copy, tmp_path):
@@ -105,7 +111,7 @@ def test_a_report_of_a_file_that_is_not_a_day_never_echoes_its_lines(seed_index_
 
 @pytest.fixture
 def tmpfs(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MB tmpfs: room for the seed index (2.5 MB), not for a second copy of its store."""
+    """A 4 MB tmpfs: room for the seed index (2.5 MB); tests fill the rest when they need a full disk."""
     mount = tmp_path / "tmpfs"
     mount.mkdir()
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
@@ -128,6 +134,13 @@ def test_a_full_disk_is_one_sentence_and_leaves_nothing_behind(seed_index_copy, 
     (data / "new.txt").write_text(NEW_DAY, encoding="utf-8")
     settings = settings_over(index_in(tmpfs, seed_index_copy), data)
     before, kept = load_manifest(settings.index_dir), generations(settings)
+    filler = tmpfs / "filler"
+    with open(filler, "wb", buffering=0) as fh:  # the disk full to the last block
+        try:
+            while True:
+                fh.write(b"\0" * 4096)
+        except OSError:
+            pass
     with pytest.raises(IndexFaultError) as caught:
         reindex(settings)
     message = str(caught.value)
@@ -135,7 +148,9 @@ def test_a_full_disk_is_one_sentence_and_leaves_nothing_behind(seed_index_copy, 
     assert message.startswith(f"the disk holding the index folder {settings.index_dir} is full: free some space")
     assert generations(settings) == kept
     assert load_manifest(settings.index_dir).version == before.version
+    filler.unlink()
     assert_vectorstore_agrees(settings)
+    assert reindex(settings).added == 1
 
 
 def test_a_read_only_index_folder_is_one_sentence_and_changes_nothing(seed_index_copy, tmp_path, tmpfs):
@@ -156,17 +171,34 @@ def test_a_read_only_index_folder_is_one_sentence_and_changes_nothing(seed_index
     assert_vectorstore_agrees(settings)
 
 
-@pytest.mark.parametrize("damage", ["zero-length", "truncated", "garbage"])
-def test_a_damaged_chroma_file_stops_the_commit_and_says_to_run_doctor(seed_index_copy, tmp_path, damage):
+DAMAGE = {"zero-length": lambda raw: b"", "truncated": lambda raw: raw[: len(raw) // 3], "garbage": lambda raw: b"x" * 4096}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_chroma_file_is_rebuilt_from_the_segments_and_nothing_is_lost(seed_index_copy, tmp_path, damage):
+    data = data_copy(tmp_path)
+    (data / "new.txt").write_text(NEW_DAY, encoding="utf-8")
+    settings = settings_over(seed_index_copy(), data)
+    store = store_path(settings) / "chroma.sqlite3"
+    store.write_bytes(DAMAGE[damage](store.read_bytes()))
+    report = reindex(settings)
+    assert report.added == 1 and report.embedded_chunks < 10, "only the new day is embedded"
+    manifest = load_manifest(settings.index_dir)
+    assert len(manifest.entries) == 34
+    assert_vectorstore_agrees(settings)
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_segment_stops_the_commit_and_says_to_run_doctor(seed_index_copy, tmp_path, damage):
     data = data_copy(tmp_path)
     (data / "new.txt").write_text(NEW_DAY, encoding="utf-8")
     settings = settings_over(seed_index_copy(), data)
     before = load_manifest(settings.index_dir)
-    store = generations_dir(settings) / before.generation / "chroma.sqlite3"
-    raw = store.read_bytes()
-    store.write_bytes({"zero-length": b"", "truncated": raw[: len(raw) // 3], "garbage": b"x" * 4096}[damage])
+    [name] = before.segments
+    path = segments_dir(settings.index_dir) / name / VECTORS_NAME
+    path.write_bytes(DAMAGE[damage](path.read_bytes()))
     with pytest.raises(IndexFaultError, match=r"damaged .*run `rag doctor --repair`; nothing was changed") as caught:
         reindex(settings)
     assert "\n" not in str(caught.value)
     assert load_manifest(settings.index_dir).version == before.version
-    assert generations(settings) == [before.generation]
+    assert generations(settings) == [name]

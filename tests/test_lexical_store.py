@@ -1,20 +1,25 @@
-"""The lexical index and the tokens behind it are derived data: saved for a fast start, and
-rebuilt, never trusted, when they are missing, damaged or from another tokenizer version."""
+"""The lexical index lives in the segments as raw term counts; the tokens behind it are a
+cache. A damaged copy is found and repaired, never trusted; another tokenizer version makes
+the statistics again without embedding."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 
+import pytest
 from conftest import seed_settings_for
 
 from rag.ask.retrieve import search_index
 from rag.index import tokens
+from rag.index.catalog import catalog_path
 from rag.index.commit import read_committed
-from rag.index.lexical import LEXICAL_DIR, lexical_path
+from rag.index.doctor import repair
+from rag.index.postings import VOCAB_NAME
 from rag.index.reader import Index
 from rag.index.reindex import reindex
+from rag.index.segments import segments_dir
+from rag.index.store import StoreUnavailableError
 
 QUESTION = "Which paper folds neighbouring image tokens into the channel dimension to shorten the sequence?"
 
@@ -27,29 +32,21 @@ def _first_title(settings) -> str:
         index.close()
 
 
-def test_a_reindex_saves_the_lexical_index_a_reader_then_loads(seed_index_copy):
+def test_a_reindex_saves_the_term_statistics_in_its_segment_a_reader_then_loads(seed_index_copy):
     settings = seed_settings_for(seed_index_copy())
-    manifest, _ = read_committed(settings)
-    assert lexical_path(settings.index_dir, manifest.hashes()).is_dir()
+    [name] = read_committed(settings)[0].segments
+    assert (segments_dir(settings.index_dir) / name / VOCAB_NAME).is_file()
     assert _first_title(settings).startswith("Token-Shuffle")
 
 
-def test_a_damaged_lexical_index_is_rebuilt_by_the_reader(seed_index_copy):
+def test_damaged_term_statistics_are_refused_then_repaired_from_chroma(seed_index_copy):
     settings = seed_settings_for(seed_index_copy())
-    manifest, _ = read_committed(settings)
-    saved = lexical_path(settings.index_dir, manifest.hashes())
-    (saved / "title" / "vocab.index.json").write_text("{not json", encoding="utf-8")
+    [name] = read_committed(settings)[0].segments
+    (segments_dir(settings.index_dir) / name / VOCAB_NAME).write_text("{not json", encoding="utf-8")
+    with pytest.raises(StoreUnavailableError, match="rag doctor --repair"):
+        Index(settings).refresh()
+    assert repair(settings)[0].startswith(f"rebuilt segment {name}")
     assert _first_title(settings).startswith("Token-Shuffle")
-    assert (saved / "title" / "vocab.index.json").read_text(encoding="utf-8").startswith("{\"")
-
-
-def test_a_lost_lexical_index_is_made_again_by_a_reindex_with_nothing_to_embed(seed_index_copy):
-    settings = seed_settings_for(seed_index_copy())
-    shutil.rmtree(settings.index_dir / LEXICAL_DIR)
-    report = reindex(settings)
-    assert report.embedded_chunks == 0 and report.added == 0
-    manifest, _ = read_committed(settings)
-    assert lexical_path(settings.index_dir, manifest.hashes()).is_dir()
 
 
 def _token_rows(settings) -> list[tuple[int, dict]]:
@@ -60,17 +57,22 @@ def _token_rows(settings) -> list[tuple[int, dict]]:
         db.close()
 
 
-def test_tokens_of_another_tokenizer_version_are_not_used(seed_index_copy):
+def test_segments_of_another_tokenizer_version_are_made_again_without_embedding(seed_index_copy):
     settings = seed_settings_for(seed_index_copy())
     db = sqlite3.connect(settings.index_dir / tokens.TOKENS_NAME)
     with db:
         db.execute("UPDATE tokens SET fields = '{\"title\": [\"x\"], \"abstract\": [], \"comment\": []}', version = 0")
     db.close()
+    db = sqlite3.connect(catalog_path(settings.index_dir))
+    with db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'tokenizer'")  # as an older tokenizer left it
+    db.close()
     stale = _token_rows(settings)
-    assert stale and all(version == 0 and fields["title"] == ["x"] for version, fields in stale)
-    shutil.rmtree(settings.index_dir / LEXICAL_DIR)
+    report = reindex(settings)
+    assert report.embedded_chunks == 0
+    assert read_committed(settings)[0].tokenizer == tokens.TOKENIZER_VERSION
     assert _first_title(settings).startswith("Token-Shuffle")
     # Tokenized again and stored under this version: no row is read as ["x"] any more.
-    fresh = _token_rows(settings)
+    fresh = [row for row in _token_rows(settings) if row[0] == tokens.TOKENIZER_VERSION]
     assert len(fresh) == len(stale)
-    assert all(version == tokens.TOKENIZER_VERSION and fields["title"] != ["x"] for version, fields in fresh)
+    assert all(fields["title"] != ["x"] for _, fields in fresh)

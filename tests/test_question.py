@@ -158,7 +158,7 @@ def test_clause_similarities_blend_with_the_whole_question():
 
 def test_chunk_vectors_score_several_questions_at_once():
     matrix = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
-    vectors = ChunkVectors(["a#0", "a#1", "b#0"], matrix)
+    vectors = ChunkVectors(["a#0", "a#1", "b#0"], [matrix[:2], matrix[2:]])  # two segments
     best = vectors.best([[1.0, 0.0], [0.0, 1.0]], {"a#0": "a", "a#1": "a", "b#0": "b", "gone#0": "c"})
     assert best == [{"a": 1.0, "b": pytest.approx(0.6)}, {"a": 1.0, "b": pytest.approx(0.8)}]
     assert vectors.best([[1.0, 0.0]], {"gone#0": "c"}) == [{}]

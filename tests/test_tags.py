@@ -4,12 +4,13 @@ all see one, and the cards keep the spelling the day file wrote."""
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from conftest import seed_settings_for
 
 import rag
 from rag.index.commit import read_committed
-from rag.index.manifest import manifest_path
+from rag.index.catalog import catalog_path
 from rag.index.reader import Index
 
 # Invented days (not digest text).
@@ -59,13 +60,15 @@ def test_the_cards_and_lists_keep_the_spelling_the_day_file_wrote(tmp_path):
 
 def test_an_index_parsed_before_tags_had_one_spelling_is_read_again_without_embedding(tmp_path):
     settings = _index(tmp_path)
-    path = manifest_path(settings.index_dir)
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    raw["parser"] = 0  # as written by the previous version, which kept each spelling
-    for rec in raw["entries"].values():
-        rec["entry"]["tags"] = [t.replace("-", "_") for t in rec["entry"]["tags"]]
-        rec["entry"].pop("tag_labels", None)
-    path.write_text(json.dumps(raw), encoding="utf-8")
+    db = sqlite3.connect(catalog_path(settings.index_dir))
+    with db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'parser'")  # as the previous version wrote it
+        for eid, raw in db.execute("SELECT id, entry FROM entries").fetchall():
+            entry = json.loads(raw)  # it kept each spelling
+            entry["tags"] = [t.replace("-", "_") for t in entry["tags"]]
+            entry.pop("tag_labels", None)
+            db.execute("UPDATE entries SET entry = ? WHERE id = ?", (json.dumps(entry), eid))
+    db.close()
     report = rag.reindex(settings=settings)
     assert report.embedded_chunks == 0
     manifest, _ = read_committed(settings)

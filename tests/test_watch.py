@@ -389,8 +389,8 @@ def test_a_failing_reindex_is_retried_with_growing_waits_then_runs_once_fixed(tm
     data = tmp_path / "data"
     shutil.copytree(SEEDS, data)
     settings = seed_settings_for(seed_index_copy(), data)
-    manifest = read_committed(settings)[0]
-    store = Path(settings.index_dir) / "chroma" / manifest.generation / "chroma.sqlite3"
+    [name] = read_committed(settings)[0].segments
+    store = Path(settings.index_dir) / "segments" / name / "vectors.npy"
     intact = store.read_bytes()
     store.write_bytes(b"")  # every reindex now refuses to commit
     reports = []

@@ -35,7 +35,7 @@ class Collection:
     def _connected(self) -> tuple:
         with self._lock:
             if self._collection is None:
-                self._client = connect(self._settings, self._manifest.generation)
+                self._client = connect(self._settings)
                 with server_errors(self._settings):
                     self._collection = self._client.get_collection(self._manifest.collection)
             return self._client, self._collection

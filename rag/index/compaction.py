@@ -51,7 +51,7 @@ def segment_problems(index_dir: Path, manifest: Manifest, checksums: bool = True
     for name, info in sorted(manifest.segments.items()):
         try:
             seg = loaded[name] = load_segment(index_dir, name)
-        except (OSError, ValueError, KeyError) as err:
+        except (OSError, ValueError, KeyError, EOFError) as err:
             problems.append(f"segment {name}: missing or unreadable ({type(err).__name__}: {err})")
             continue
         if (len(seg.entry_ids), len(seg.chunk_ids)) != (info.entries, info.chunks):

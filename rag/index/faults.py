@@ -10,6 +10,7 @@ of them, sqlite3 and chromadb errors with a message) into one IndexFaultError.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,7 +74,16 @@ def index_faults(index_dir: Path) -> Iterator[None]:
         kind = kind_of(exc)
         if kind is None:
             raise
+        if kind == DAMAGED and _disk_full(index_dir):  # SQLite says "disk I/O error" when it cannot grow its journal
+            kind = FULL
         raise fault(kind, index_dir, _first_line(exc) if kind == DAMAGED else "") from exc
+
+
+def _disk_full(index_dir: Path) -> bool:
+    try:
+        return os.statvfs(index_dir).f_bavail == 0
+    except OSError:
+        return False
 
 
 def _first_line(exc: BaseException) -> str:

@@ -216,7 +216,7 @@ class Index:
         self._stamp: object = _NEVER  # opaque: compared only for equality (read_committed)
         self._lock = threading.Lock()
         self._retired: list[Collection] = []  # collections of replaced states, closed one switch later
-        self._vectorstore: tuple[tuple[str, str], Chroma] | None = None
+        self._vectorstore: tuple[tuple, Chroma] | None = None
         self._poller: chromadb.ClientAPI | None = None  # server mode: the client that polls for new commits
         self._polled = 0.0
         self.unavailable = ""
@@ -301,8 +301,7 @@ class Index:
         return stamp
 
     def _server_parts(self, manifest: Manifest, entries: dict[str, Entry]) -> tuple[Collection | None, None, LexicalIndex]:
-        """A server's committed state: its collection (connected now, so a server that is
-        down says so) and the lexical index derived from its entries."""
+        """A server's state: its collection (connected now: a server that is down says so), its lexical index."""
         lexical = open_lexical(Path(self.settings.index_dir), entries, manifest.hashes())
         if not manifest.entries:
             return None, None, lexical
@@ -314,9 +313,10 @@ class Index:
         """A local committed state read from its segments: vectors and term statistics, the
         rows of removed or changed entries masked."""
         index_dir = Path(self.settings.index_dir)
+        order = sorted(manifest.segments, key=lambda n: manifest.segments[n].seq)
         try:
-            segments = [load_segment(index_dir, name) for name in sorted(manifest.segments, key=lambda n: manifest.segments[n].seq)]
-        except (OSError, ValueError) as err:
+            segments = [load_segment(index_dir, name) for name in order]
+        except (OSError, ValueError, KeyError, EOFError) as err:
             raise StoreUnavailableError(f"a segment of the committed index is unreadable ({err}); "
                                         "run `rag doctor --repair`, or `rag reindex`") from err
         ids = sorted(manifest.entries)
@@ -374,11 +374,9 @@ class Index:
 
 
 def _store_stamp(settings: Settings) -> object:
-    """What changes when the local Chroma store is written (None on a server)."""
-    if not is_local(settings):
-        return None
+    """What changes when the local Chroma store is written (() on a server)."""
     stamps = []
-    for name in ("chroma.sqlite3", "chroma.sqlite3-wal"):
+    for name in ("chroma.sqlite3", "chroma.sqlite3-wal") if is_local(settings) else ():
         try:
             st = (store_path(settings) / name).stat()
         except OSError:

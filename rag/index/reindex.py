@@ -30,10 +30,8 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,11 +45,11 @@ from rag.index.catalog import catalog_path
 from rag.index.chunking import chunk_entry, chunk_id, entry_hash
 from rag.index.commit import commit, read_committed
 from rag.index.compaction import compact_if_due, segment_problems
-from rag.index.embeddings import get_embedder
 from rag.index.faults import DAMAGED, fault, index_faults
 from rag.index.locks import reindex_lock, server_lease
 from rag.index.manifest import EntryRecord, Manifest, ManifestError
 from rag.index.mirror import mirror
+from rag.index.pipeline import Plan, Progress, embed_chunks, phase, phase_listener
 from rag.index.postings import Postings
 from rag.index.scan import scan
 from rag.index.segments import load_segment, sweep_segments, vectors_of, write_segment
@@ -61,7 +59,6 @@ from rag.model import Entry, ReindexReport
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
 # Server mode only: present while the server collection may hold chunks no manifest owns.
 DIRTY_NAME = "store.dirty"
 ID_BATCH = 1000  # ids per Chroma get/delete call
@@ -80,18 +77,6 @@ def fingerprint(settings: Settings) -> dict:
 def _collection_name(settings: Settings, fp: dict) -> str:
     digest = hashlib.sha1(json.dumps(fp, sort_keys=True).encode()).hexdigest()[:10]
     return f"{settings.collection}-{digest}"
-
-
-# Who hears of each phase of the reindex running in this context (the app's progress line).
-_phase_listener: ContextVar[Callable[[str], None] | None] = ContextVar("reindex_phase_listener", default=None)
-
-
-def _phase(name: str) -> None:
-    # Debug-level markers of where a reindex is; the crash tests aim their kills with them.
-    log.debug("reindex phase: %s", name)
-    listener = _phase_listener.get()
-    if listener is not None:
-        listener(name)
 
 
 def _committed(settings: Settings, report: ReindexReport) -> Manifest:
@@ -113,28 +98,6 @@ def _verify(settings: Settings, manifest: Manifest) -> None:
         problems = segment_problems(Path(settings.index_dir), manifest, checksums=False)
         if problems:
             raise fault(DAMAGED, Path(settings.index_dir), problems[0])
-
-
-@dataclass
-class Plan:
-    """What a reindex will do, decided before anything is written."""
-
-    old: Manifest                  # the committed state
-    base: Manifest                 # what the new state builds on (empty when rebuilding)
-    new: Manifest                  # the state to commit
-    pending: list[Document]        # chunks to embed and store
-    fresh: list[str] = field(default_factory=list)  # entry ids the new segment holds, in row order
-
-    @property
-    def dropped(self) -> set[str]:
-        """Chunk ids the new state no longer uses."""
-        return self.base.chunk_ids() - self.new.chunk_ids() if self.base.entries else set()
-
-    @property
-    def changes(self) -> bool:
-        """Whether there is anything to commit."""
-        return (self.new.files != self.old.files or self.new.entries != self.old.entries
-                or self.new.fingerprint != self.old.fingerprint or bool(self.fresh))
 
 
 def _base(settings: Settings, old: Manifest, fp: dict, collection: str, report: ReindexReport) -> Manifest:
@@ -191,7 +154,9 @@ def plan(settings: Settings, data_dir: Path, report: ReindexReport) -> Plan:
         fingerprint=fp, collection=collection, version=old.version + 1,
         updated=datetime.now(UTC).isoformat(timespec="seconds"), files=files, parser=PARSER_VERSION,
         segments=dict(base.segments), data_dir=str(data_dir),
-        tokenizer=base.tokenizer if base.segments else TOKENIZER_VERSION,
+        # Entries read again by another parser may feed other words (tag labels): the segments'
+        # term statistics are made again after the commit (0 is no tokenizer's version).
+        tokenizer=TOKENIZER_VERSION if not base.segments else base.tokenizer if base.parser == PARSER_VERSION else 0,
     )
     pending, fresh = _diff(settings, base, current, new, report)
     return Plan(old, base, new, pending, fresh)
@@ -209,26 +174,6 @@ def _reuse(settings: Settings, p: Plan) -> dict[str, np.ndarray]:
     return dict(zip((texts[c] for c in held), vectors.vectors_of(held))) if held else {}
 
 
-def embed_chunks(settings: Settings, pending: list[Document], reuse: Mapping[str, np.ndarray],
-                 report: ReindexReport, on_progress: Progress | None) -> Iterator[tuple[list[Document], np.ndarray]]:
-    """The pending chunks with their vectors, batch by batch (reused by identical text when it can)."""
-    _phase("embed")
-    embedder = get_embedder(settings)
-    total = len(pending)
-    if on_progress:
-        on_progress(0, total)
-    for start in range(0, total, settings.embed_batch):
-        part = pending[start : start + settings.embed_batch]
-        texts = [d.page_content for d in part if d.page_content not in reuse]
-        vectors = iter(embedder.embed_documents(texts) if texts else [])
-        yield part, np.asarray([reuse[d.page_content] if d.page_content in reuse else next(vectors) for d in part],
-                               dtype=np.float32)
-        report.embedded_chunks += len(texts)
-        report.reused_chunks += len(part) - len(texts)
-        if on_progress:
-            on_progress(min(start + len(part), total), total)
-
-
 def _write_segment(settings: Settings, p: Plan, on_progress: Progress | None, report: ReindexReport) -> None:
     """Embed the plan's chunks and write them, with the new entries' term statistics, as a new
     segment the new manifest names. The tokenizer works while the chunks are embedded."""
@@ -236,10 +181,10 @@ def _write_segment(settings: Settings, p: Plan, on_progress: Progress | None, re
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reindex") as pool:
         tokens = pool.submit(_postings, index_dir, p)
         batches = list(embed_chunks(settings, p.pending, _reuse(settings, p), report, on_progress))
-        _phase("tokens")
+        phase("tokens")
         postings = tokens.result()
     vectors = np.concatenate([v for _, v in batches]) if batches else np.zeros((0, 0), np.float32)
-    _phase("segment")
+    phase("segment")
     info = write_segment(index_dir, p.new.next_seq(), p.fresh, postings, [chunk_id(d) for d in p.pending], vectors)
     p.new.segments[info.name] = info
     for eid in p.fresh:
@@ -276,7 +221,7 @@ def apply(settings: Settings, p: Plan, report: ReindexReport, on_progress: Progr
         from rag.index.server_write import write_server
 
         write_server(settings, p, on_progress, report)
-    _phase("commit")
+    phase("commit")
     still_held()
     commit(settings, p.new, p.old)
     return p.new
@@ -291,11 +236,11 @@ def reindex(
     `on_progress(done, total)` hears of the chunks embedded, `on_phase(name)` of each phase
     (scan, embed, tokens, segment, commit, chroma, sweep, compact-*, bridge, done).
     """
-    token = _phase_listener.set(on_phase)
+    token = phase_listener.set(on_phase)
     try:
         return _reindex(settings, data_dir, on_progress, lock_wait_s)
     finally:
-        _phase_listener.reset(token)
+        phase_listener.reset(token)
 
 
 def _reindex(
@@ -308,7 +253,7 @@ def _reindex(
     check_data_dir(data_dir)  # before the lock: a typo must not create an index directory
     with index_faults(index_dir), reindex_lock(index_dir, lock_wait_s), \
             server_lease(settings, lock_wait_s) as still_held:
-        _phase("scan")
+        phase("scan")
         p = plan(settings, data_dir, report)
         committed = apply(settings, p, report, on_progress, still_held)
         if is_local(settings):
@@ -316,25 +261,25 @@ def _reindex(
         else:
             from rag.index.server_write import sweep_server
 
-            _phase("sweep")
+            phase("sweep")
             sweep_server(settings, committed, p.dropped if committed is p.new else set())
         if p.changes:
-            _phase("bridge")  # a few rows a day
+            phase("bridge")  # a few rows a day
             update_bridge(index_dir, _ByHash(committed))
     report.seconds = round(time.perf_counter() - started, 3)
-    _phase("done")
+    phase("done")
     return report
 
 
 def _after_local_commit(settings: Settings, committed: Manifest) -> None:
     """Chroma brought in line, what no commit names deleted, segments compacted when due."""
     index_dir = Path(settings.index_dir)
-    _phase("chroma")
+    phase("chroma")
     mirror(settings, committed)
-    _phase("sweep")
+    phase("sweep")
     sweep_segments(index_dir, set(committed.segments) | set(committed.retired))
     _sweep_legacy(index_dir)
-    compact_if_due(settings, committed, _phase)
+    compact_if_due(settings, committed, phase)
 
 
 class _ByHash(Mapping[str, Entry]):

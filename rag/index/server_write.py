@@ -17,7 +17,7 @@ from rag.config import Settings
 from rag.index.chunking import chunk_id
 from rag.index.lexical import keep_lexical, lexical_key, lexical_path, open_lexical
 from rag.index.manifest import Manifest
-from rag.index.reindex import Plan, Progress, _phase, embed_chunks
+from rag.index.pipeline import Plan, Progress, embed_chunks, phase
 from rag.index.store import close_client, connect, server_collection, sweep_collections
 from rag.index.tokens import TokenStore
 from rag.model import ReindexReport
@@ -41,7 +41,7 @@ def write_server(settings: Settings, p: Plan, on_progress: Progress | None, repo
                             documents=[d.page_content for d in part], metadatas=[d.metadata for d in part])
         finally:
             close_client(client)
-    _phase("tokens")
+    phase("tokens")
     _cache_tokens(index_dir, p.old, p.new)
 
 
