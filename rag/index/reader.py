@@ -1,14 +1,12 @@
 """The read side of an index: one committed state at a time, swapped in when a reindex commits.
 
-`Index.refresh()` is cheap (a stat, or one request to a Chroma server at most every
-REMOTE_POLL_S) and picks up a reindex committed by any process; a search reads one
-`IndexView` from start to end, so a commit in the middle of it cannot mix two states.
-
-A local index is read without Chroma: its segments' vectors are memory-mapped matrices
-(`rag.index.segments`) and their term statistics merge into one BM25 (`rag.index.lexical`); an
-exact kNN over them costs a few milliseconds at the digest's size, where opening Chroma costs
-seconds of imports and start-up. Chroma is connected only when it is needed: on a server, or
-for LangChain users of `Index.vectorstore`.
+`Index.refresh()` is cheap (one query, or one request to a Chroma server at most every
+REMOTE_POLL_S) and picks up a reindex committed by any process; a search reads one `IndexView`
+from start to end, so a commit in the middle of it cannot mix two states. A local index is
+read without Chroma: its segments' vectors are memory-mapped matrices and their term counts
+merge into one BM25 (`rag.index.lexical`); an exact kNN costs milliseconds at the digest's
+size, where opening Chroma costs seconds. Chroma is connected on a server, or for
+`Index.vectorstore`.
 """
 
 from __future__ import annotations
