@@ -40,7 +40,7 @@ from rag.index.store import (
     is_local,
     open_store,
     server_errors,
-    store_path,
+    store_stamp,
 )
 from rag.index.vectors import ChunkVectors, best_per_entry
 from rag.model import Entry, Filters
@@ -252,22 +252,26 @@ class Index:
 
     @property
     def vectorstore(self):
-        """The LangChain (langchain-chroma) vector store over the committed collection, for
-        LangChain pipelines; made on first use (our own searches never need it)."""
+        """LangChain's (langchain-chroma) store over the committed collection, made on first use."""
         view = self._view
         if not view.manifest.entries:
             return None
         # A client caches what the store held when it opened: a store changed since gets a new one.
-        key = (view.manifest.collection, self._stamp, _store_stamp(self.settings))
+        key = (view.manifest.collection, self._stamp, store_stamp(self.settings))
         if self._vectorstore is None or self._vectorstore[0] != key:
             from rag.index.embeddings import langchain_embeddings
 
-            if self._vectorstore is not None and is_local(self.settings):
-                close_client(self._vectorstore[1]._client)
+            self._drop_vectorstore()
             client = view.collection.client() if view.collection is not None else connect(self.settings)
             self._vectorstore = (key, open_store(self.settings, langchain_embeddings(self.embedder),
                                                  view.manifest.collection, client))
         return self._vectorstore[1]
+
+    def _drop_vectorstore(self) -> None:
+        """Close the local store's client (on a server the view's collection owns it)."""
+        if self._vectorstore is not None and is_local(self.settings):
+            close_client(self._vectorstore[1]._client)
+        self._vectorstore = None
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for: the embedding model, Kiwi
@@ -367,20 +371,9 @@ class Index:
                 if collection is not None:
                     collection.close()
             close_client(self._poller)
-            self._retired, self._vectorstore, self._poller = [], None, None
+            self._drop_vectorstore()
+            self._retired, self._poller = [], None
             self._view = IndexView(self.settings)
-
-
-def _store_stamp(settings: Settings) -> object:
-    """What changes when the local Chroma store is written (() on a server)."""
-    stamps = []
-    for name in ("chroma.sqlite3", "chroma.sqlite3-wal") if is_local(settings) else ():
-        try:
-            st = (store_path(settings) / name).stat()
-        except OSError:
-            continue
-        stamps.append((st.st_ino, st.st_mtime_ns, st.st_size))
-    return tuple(stamps)
 
 
 _indexes: dict[tuple, Index] = {}

@@ -53,6 +53,18 @@ def store_path(settings: Settings) -> Path:
     return Path(settings.index_dir) / STORE_DIR
 
 
+def store_stamp(settings: Settings) -> object:
+    """What changes when the local Chroma store is written (() on a server)."""
+    stamps = []
+    for name in ("chroma.sqlite3", "chroma.sqlite3-wal") if is_local(settings) else ():
+        try:
+            st = (store_path(settings) / name).stat()
+        except OSError:
+            continue
+        stamps.append((st.st_ino, st.st_mtime_ns, st.st_size))
+    return tuple(stamps)
+
+
 def _chroma_settings() -> ChromaSettings:
     from chromadb.config import Settings as ChromaSettings
 
