@@ -309,7 +309,7 @@ class BuildDirs:
 
     def recorded(self) -> bool:
         """True when a finished build is there: its record, and the store it describes."""
-        store = self.index / "manifest.json" if self.mode == "embedded" else self.store / "chroma.sqlite3"
+        store = self.index / "manifest.sqlite" if self.mode == "embedded" else self.store / "chroma.sqlite3"
         return self.record.exists() and store.exists()
 
     def disk(self) -> dict:

@@ -2,7 +2,8 @@
 
     python tests/reindex_worker.py once DATA INDEX   one reindex; prints its report as JSON
     python tests/reindex_worker.py serve INDEX       a warm parent that forks one reindex per
-                                                     `run DATA [INDEX]` line read on stdin
+                                                     `run DATA [INDEX]` line read on stdin, one
+                                                     compaction per `compact INDEX` line
 
 `serve` pays for imports, the embedding model and Kiwi once, so a test can start (and
 SIGKILL) dozens of real reindex processes in seconds. It writes one line per event on stdout:
@@ -20,6 +21,7 @@ import traceback
 from pathlib import Path
 
 from rag.config import load_settings
+from rag.index.compaction import compact_all
 from rag.index.reindex import reindex
 
 
@@ -54,13 +56,16 @@ def serve(index: str) -> None:
     _say("ready")
     for line in sys.stdin:
         command, *args = line.split()
-        if command != "run":
+        if command not in ("run", "compact"):
             continue
         pid = os.fork()
         if pid == 0:
             status = 0
             try:
-                reindex(load_settings(index_dir=args[1] if len(args) > 1 else index, data_dir=Path(args[0])))
+                if command == "compact":
+                    compact_all(load_settings(index_dir=args[0]))
+                else:
+                    reindex(load_settings(index_dir=args[1] if len(args) > 1 else index, data_dir=Path(args[0])))
             except BaseException:
                 traceback.print_exc()
                 status = 3

@@ -523,7 +523,14 @@ class _Zygote:
 
         Returns (the last phase it reported, its exit code: -9 when killed).
         """
-        self.proc.stdin.write(f"run {data} {index_dir or ''}\n")
+        return self._command(f"run {data} {index_dir or ''}", kill_at, delay)
+
+    def compact(self, index_dir: Path, kill_at: str | None = None, delay: float = 0.0) -> tuple[str, int]:
+        """`rag compact` in a child, killed as `run` kills a reindex."""
+        return self._command(f"compact {index_dir}", kill_at, delay)
+
+    def _command(self, line: str, kill_at: str | None, delay: float) -> tuple[str, int]:
+        self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
         pid, phase, killed = None, "start", False
         while True:
@@ -615,6 +622,38 @@ def test_reindex_killed_at_any_phase_leaves_a_readable_index_and_converges(tmp_p
     assert got == want
     questions = ["object detection with transformers", "self-supervised speech representation", "neural rendering of 3D scenes"]
     assert top5(settings, questions) == top5(clean, questions)
+
+
+@pytest.mark.slow
+def test_compaction_killed_at_any_phase_leaves_a_readable_index_and_converges(built, tmp_path):
+    settings, data = built
+    rng = random.Random(20310307)
+    zygote = _Zygote(settings.index_dir)
+    landed: Counter[str] = Counter()
+    try:
+        for round_ in range(12):
+            # A new day (a new segment) before every compaction.
+            (data / f"2031-04-{round_ + 1:02d}.txt").write_text(
+                day_text(round_ + 1, MERIDIAN.replace("Meridian", f"Meridian {round_}")).replace("3월", "4월"),
+                encoding="utf-8")
+            reindex(settings)
+            manifest = load_manifest(settings.index_dir)
+            segments, entries, before = set(manifest.segments), len(manifest.entries), top5(settings)
+            assert len(segments) >= 2
+            kill_at = ["start", "compact-write", "compact-commit"][round_ % 3]
+            last, code = zygote.compact(settings.index_dir, kill_at, rng.choice([0.0, rng.uniform(0, 0.02)]))
+            assert code in (0, -signal.SIGKILL), f"compact failed (exit {code})"
+            landed[last if code else "completed"] += 1
+            after = load_manifest(settings.index_dir)
+            assert set(after.segments) == segments or len(after.segments) == 1, "the old segments or the merged one"
+            assert len(after.entries) == entries and top5(settings) == before
+        print("compaction kills landed after phase:", dict(landed))
+        assert sum(landed[p] for p in ("start", "compact-write")) >= 3, f"kills before the commit: {dict(landed)}"
+        assert zygote.compact(settings.index_dir) == ("done", 0)
+    finally:
+        zygote.close()
+    assert len(load_manifest(settings.index_dir).segments) == 1
+    assert_like_clean_build(settings, data, tmp_path / "clean")
 
 
 def _mutate(data: Path, spare: Path, rng: random.Random, round_: int) -> None:

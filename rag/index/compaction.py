@@ -28,6 +28,7 @@ from rag.index.faults import index_faults
 from rag.index.lexical import build_postings
 from rag.index.locks import reindex_lock
 from rag.index.manifest import Manifest
+from rag.index.pipeline import phase
 from rag.index.postings import Postings
 from rag.index.segments import (
     Segment,
@@ -138,7 +139,8 @@ def compact_all(settings: Settings) -> str:
         rows = sum(s.entries for s in committed.segments.values())
         if len(committed.segments) <= 1 and rows == len(committed.entries):
             return f"Nothing to compact: {len(committed.segments)} segment, no rows of removed or changed entries."
-        new = compact(settings, committed, list(committed.segments), lambda name: None)
+        new = compact(settings, committed, list(committed.segments), phase)
         sweep_segments(index_dir, set(new.segments) | set(new.retired))
+        phase("done")
     return (f"Merged {len(committed.segments)} segments into one: {len(new.entries)} entries, "
             f"{rows - len(new.entries)} rows of removed or changed entries dropped.")

@@ -223,6 +223,7 @@ def apply(settings: Settings, p: Plan, report: ReindexReport, on_progress: Progr
         write_server(settings, p, on_progress, report)
     phase("commit")
     still_held()
+    _verify(settings, p.new)  # what is about to be committed holds together
     commit(settings, p.new, p.old)
     return p.new
 
