@@ -165,7 +165,7 @@ def state(settings: Settings) -> dict:
     return {
         "collection": manifest.collection,
         "hashes": manifest.hashes(),
-        "files": manifest.files,
+        "files": {rel: {"sha": f["sha"], "entries": f["entries"]} for rel, f in manifest.files.items()},
         "chunks": manifest.chunk_ids(),
         "stored": stored,
         "matrix": matrix,

@@ -29,7 +29,7 @@ from rag.index.segments import SegmentInfo
 CATALOG_NAME = "manifest.sqlite"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, sha TEXT NOT NULL, entries TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, sha TEXT NOT NULL, entries TEXT NOT NULL, stat TEXT);
 CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, hash TEXT NOT NULL, file TEXT NOT NULL,
     segment TEXT NOT NULL, chunks INTEGER NOT NULL, entry TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS segments (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, entries INTEGER NOT NULL,
@@ -78,8 +78,8 @@ def read_catalog(index_dir: Path, with_entries: bool = True) -> tuple[Manifest, 
             if meta.get("format") != str(FORMAT):
                 return Manifest(), meta.get("commit")  # an unknown layout is rebuilt, never misread
             manifest = _manifest(meta)
-            manifest.files = {rel: {"sha": sha, "entries": json.loads(ids)}
-                              for rel, sha, ids in db.execute("SELECT rel, sha, entries FROM files")}
+            manifest.files = {rel: {"sha": sha, "entries": json.loads(ids), "stat": json.loads(stat or "null")}
+                              for rel, sha, ids, stat in db.execute("SELECT rel, sha, entries, stat FROM files")}
             manifest.segments = {row[0]: SegmentInfo(*row) for row in
                                  db.execute("SELECT name, seq, entries, chunks, checksum FROM segments")}
             manifest.entries = _records(db, index_dir, with_entries)
@@ -145,8 +145,9 @@ def _write_rows(db: sqlite3.Connection, old: Manifest, new: Manifest) -> None:
     }
     db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
     db.executemany("DELETE FROM files WHERE rel = ?", [(r,) for r in old.files if r not in new.files])
-    db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", [
-        (rel, f["sha"], json.dumps(f["entries"])) for rel, f in new.files.items() if old.files.get(rel) != f])
+    db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", [
+        (rel, f["sha"], json.dumps(f["entries"]), json.dumps(f.get("stat"))) for rel, f in new.files.items()
+        if old.files.get(rel) != f])
     db.executemany("DELETE FROM entries WHERE id = ?", [(e,) for e in old.entries if e not in new.entries])
     moved = {eid for eid, rec in new.entries.items() if _moved_only(old.entries.get(eid), rec)}
     db.executemany("UPDATE entries SET segment = ? WHERE id = ?", [(new.entries[eid].segment, eid) for eid in moved])

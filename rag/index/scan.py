@@ -39,11 +39,14 @@ def scan(data_dir: Path, old: Manifest, report: ReindexReport) -> tuple[dict[str
         rel = path.relative_to(data_dir).as_posix()
         previous = old.files.get(rel)
         try:
-            sha = file_sha256(path)
+            st = path.stat()
+            stamp = [st.st_size, st.st_mtime_ns]
+            # Same size and modification time as when it was hashed: its bytes are not read again.
+            sha = previous["sha"] if previous and previous.get("stat") == stamp else file_sha256(path)
             if (reuse and previous and previous["sha"] == sha
                     and all(e in old.entries and e not in entries for e in previous["entries"])):
                 _keep(previous["entries"], rel, old, entries, seen, str(path))
-                files[rel] = previous
+                files[rel] = {**previous, "stat": stamp}
                 continue
             parsed = parse_day_file(path)
         except (ParseError, OSError) as err:
@@ -60,7 +63,7 @@ def scan(data_dir: Path, old: Manifest, report: ReindexReport) -> tuple[dict[str
         report.errors.extend(str(err) for err in duplicates)
         for entry in admitted:
             entries[entry.id] = (entry, rel)
-        files[rel] = {"sha": sha, "entries": [entry.id for entry in admitted]}
+        files[rel] = {"sha": sha, "entries": [entry.id for entry in admitted], "stat": stamp}
     return files, entries
 
 
