@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 from conftest import HANGUL
@@ -176,6 +178,28 @@ def test_reindex_picks_up_a_new_day_file_and_answers_from_it(app: App, page: Pag
     card = card_titled(page.locator("#sources .cited-sources .src-card"), "Zebra-Tokens")
     expect(card.locator(".src-meta").first).to_contain_text("2025-05-22")
     assert card.locator(".src-tag").all_text_contents() == ["#video", "#long-context"]
+
+
+def test_the_index_tab_shows_the_last_doctor_check_and_what_it_found(app: App, page: Page):
+    page.locator("#tab-index-button").click()
+    status = page.locator("#index-status")
+    expect(status).to_contain_text(re.compile(r"\d"))
+    doctor = [sys.executable, "-m", "rag", "doctor", "--index", str(app.index_dir)]
+    done = subprocess.run(doctor, env=app.env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    expect(status).to_contain_text("rag doctor check", timeout=15_000)
+    expect(status).to_contain_text("the manifest, segments and Chroma agree")
+    stray = app.index_dir / "segments" / "s999999-stray0"
+    stray.mkdir()
+    try:
+        done = subprocess.run(doctor, env=app.env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1
+        expect(status).to_contain_text("1 problem(s), run", timeout=15_000)
+        expect(status).to_be_in_viewport()
+        shot(page, "index-doctor")
+    finally:
+        stray.rmdir()
+        subprocess.run(doctor, env=app.env, capture_output=True, timeout=120)
 
 
 def test_html_in_day_files_is_shown_as_text_never_run(app: App, visit: Visit):

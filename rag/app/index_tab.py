@@ -10,7 +10,10 @@ import gradio as gr
 
 from rag.app.labels import LABELS, label
 from rag.app.reindexing import USER_ERRORS, Busy, Progress, Reindexer, report_text
+from rag.app.render import escape
+from rag.index.doctor import last_check
 from rag.index.reader import Index
+from rag.index.store import is_local
 
 
 def phase_text(phase: str, done: int, total: int, lang: str) -> str:
@@ -33,6 +36,12 @@ def index_status(index: Index, reindexer: Reindexer, lang: str) -> str:
                      last=days[-1].isoformat(), updated=m.updated or "—")
     if progress.running:
         line += "  \n" + label("indexing", lang, phase=phase_text(progress.phase, progress.done, progress.total, lang))
+    checked = last_check(index.settings) if is_local(index.settings) else None
+    if checked is not None:
+        at, problems = checked
+        verdict = label("check_problems", lang, n=len(problems), first=escape(problems[0])) if problems else label(
+            "check_ok", lang)
+        line += "  \n" + label("last_check", lang, at=escape(at), verdict=verdict)
     return line
 
 

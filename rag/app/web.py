@@ -27,8 +27,9 @@ from rag.app.reindexing import Reindexer
 from rag.ask.answer import answer_question
 from rag.ask.prepare import QuestionError
 from rag.config import Settings
+from rag.index.doctor import last_check
 from rag.index.reader import Index
-from rag.index.store import StoreUnavailableError
+from rag.index.store import StoreUnavailableError, is_local
 
 I18N = gr.I18n(**LABELS)
 POLL_S = 2.0
@@ -79,7 +80,8 @@ def _watch_index(app: gr.Blocks, settings: Settings, index: Index, reindexer: Re
         with contextlib.suppress(StoreUnavailableError):  # the status line says so
             index.refresh()
         state = reindexer.progress()
-        now = [index.manifest.version, state.runs, state.running, state.phase, state.done // 64, state.error]
+        now = [index.manifest.version, state.runs, state.running, state.phase, state.done // 64, state.error,
+               last_check(settings) if is_local(settings) else None]
         if list(last or []) == now:
             return (gr.skip(),) * 7
         ui = page_lang(request)

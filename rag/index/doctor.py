@@ -191,15 +191,10 @@ def _remember(settings: Settings, problems: list[str]) -> None:
         log.info("the doctor's result is not kept: %s", err)
 
 
-def last_check(settings: Settings) -> str | None:
-    """The last check in one or more lines for people (the app's Index tab); None when never run."""
+def last_check(settings: Settings) -> tuple[str, list[str]] | None:
+    """The last check (its time, its problems) for the app's Index tab; None when never run."""
     try:
         record = json.loads((Path(settings.index_dir) / CHECK_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return str(record["at"]), [str(p) for p in record["problems"]]
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    problems = record.get("problems", [])
-    head = f"Last check {record.get('at', '?')}: "
-    if not problems:
-        return head + "the manifest, the segments and the Chroma store agree."
-    return head + f"{len(problems)} problem{'s' if len(problems) > 1 else ''} (`rag doctor --repair`):\n" + "\n".join(
-        f"- {p}" for p in problems)
