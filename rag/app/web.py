@@ -72,6 +72,12 @@ def _index_tab(settings: Settings, reindexer: Reindexer) -> dict:
     return {"status": status, "button": button, "report": report}
 
 
+def _checked(settings: Settings) -> list | None:
+    """The last `rag doctor` check as plain lists, comparable after the page state's round trip."""
+    checked = last_check(settings) if is_local(settings) else None
+    return [checked[0], list(checked[1])] if checked else None
+
+
 def _watch_index(app: gr.Blocks, settings: Settings, index: Index, reindexer: Reindexer, watched: dict) -> None:
     """Every page follows the index: on load and every POLL_S, what changed since it last looked."""
     seen = gr.State(None)
@@ -81,7 +87,7 @@ def _watch_index(app: gr.Blocks, settings: Settings, index: Index, reindexer: Re
             index.refresh()
         state = reindexer.progress()
         now = [index.manifest.version, state.runs, state.running, state.phase, state.done // 64, state.error,
-               last_check(settings) if is_local(settings) else None]
+               _checked(settings)]
         if list(last or []) == now:
             return (gr.skip(),) * 7
         ui = page_lang(request)

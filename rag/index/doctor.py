@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +35,8 @@ from rag.index.manifest import Manifest, ManifestError
 from rag.index.mirror import MARK_NAME, mirror
 from rag.index.segments import (
     TEMP_PREFIX,
+    legacy_paths,
+    remove,
     segments_dir,
     sweep_segments,
     write_segment,
@@ -45,7 +46,6 @@ from rag.index.store import close_client, is_local, local_client, store_path
 log = logging.getLogger(__name__)
 
 CHECK_NAME = "doctor.json"  # the last check, for the app
-LEGACY = ("manifest.json", "chroma", "lexical")  # the layout before segments
 
 
 class NotLocalError(ValueError):
@@ -98,7 +98,7 @@ def _leftovers(index_dir: Path, manifest: Manifest) -> list[Path]:
     root = segments_dir(index_dir)
     keep = set(manifest.segments) | set(manifest.retired)
     stray = [p for p in root.iterdir() if p.name not in keep or p.name.startswith(TEMP_PREFIX)] if root.is_dir() else []
-    return stray + [index_dir / name for name in LEGACY if (index_dir / name).exists()]
+    return stray + legacy_paths(index_dir)
 
 
 def repair(settings: Settings) -> list[str]:
@@ -118,7 +118,7 @@ def repair(settings: Settings) -> list[str]:
             if path.parent == segments_dir(index_dir):
                 sweep_segments(index_dir, set(manifest.segments) | set(manifest.retired))
             else:
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
+                remove(path)
             done.append(f"deleted {path.name}, left by a killed or failed run or an older layout")
     _remember(settings, _problems(settings))
     return done

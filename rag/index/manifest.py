@@ -128,6 +128,7 @@ def manifest_json(manifest: Manifest) -> str:
         "updated": manifest.updated,
         "files": manifest.files,
         "parser": manifest.parser,
+        "data_dir": manifest.data_dir,
         "entries": {
             eid: {"entry": entry_to_dict(rec.entry), "hash": rec.hash, "chunks": rec.chunk_count, "file": rec.file}
             for eid, rec in manifest.entries.items()
@@ -144,7 +145,7 @@ def parse_manifest_json(text: str, where: str) -> Manifest:
             return Manifest()  # an unknown layout is rebuilt rather than misread
         return Manifest(
             fingerprint=raw["fingerprint"], collection=raw["collection"], version=raw["version"],
-            updated=raw["updated"], files=raw["files"], parser=raw.get("parser", 0),
+            updated=raw["updated"], files=raw["files"], parser=raw.get("parser", 0), data_dir=raw.get("data_dir", ""),
             entries={
                 eid: EntryRecord.of(entry_from_dict(rec["entry"]), rec["hash"], rec["chunks"], rec["file"])
                 for eid, rec in raw["entries"].items()

@@ -52,7 +52,14 @@ from rag.index.mirror import mirror
 from rag.index.pipeline import Plan, Progress, embed_chunks, phase, phase_listener
 from rag.index.postings import Postings
 from rag.index.scan import scan
-from rag.index.segments import load_segment, sweep_segments, vectors_of, write_segment
+from rag.index.segments import (
+    legacy_paths,
+    load_segment,
+    remove,
+    sweep_segments,
+    vectors_of,
+    write_segment,
+)
 from rag.index.store import is_local
 from rag.index.tokens import TOKENIZER_VERSION, TokenStore
 from rag.model import Entry, ReindexReport
@@ -279,7 +286,8 @@ def _after_local_commit(settings: Settings, committed: Manifest) -> None:
     mirror(settings, committed)
     phase("sweep")
     sweep_segments(index_dir, set(committed.segments) | set(committed.retired))
-    _sweep_legacy(index_dir)
+    for path in legacy_paths(index_dir):
+        remove(path)
     compact_if_due(settings, committed, phase)
 
 
@@ -297,21 +305,6 @@ class _ByHash(Mapping[str, Entry]):
 
     def __len__(self) -> int:
         return len(self._records)
-
-
-LEGACY = ("manifest.json", "chroma", "lexical")  # the layout before segments (one store copy per commit)
-
-
-def _sweep_legacy(index_dir: Path) -> None:
-    """Remove what the layout before segments left, once a manifest of this layout is committed."""
-    import shutil
-
-    for name in LEGACY:
-        path = index_dir / name
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
 
 
 def _fp_diff(old: dict, new: dict) -> str:

@@ -33,6 +33,7 @@ SEGMENTS_DIR = "segments"
 VECTORS_NAME = "vectors.npy"
 IDS_NAME = "ids.json"  # {"entries": [...], "chunks": [...]} in row order
 TEMP_PREFIX = ".tmp-"
+LEGACY = ("manifest.json", "chroma", "lexical")
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,20 @@ def sweep_segments(index_dir: Path, keep: set[str]) -> list[str]:
     removed = []
     for item in sorted(root.iterdir()) if root.is_dir() else []:
         if item.name not in keep:
-            shutil.rmtree(item) if item.is_dir() else item.unlink()
+            remove(item)
             removed.append(item.name)
     return removed
+
+
+def legacy_paths(index_dir: Path) -> list[Path]:
+    """What an index of the layout before segments left (one Chroma copy per commit, a JSON
+    manifest, bm25s arrays): removed once a manifest of this layout is committed."""
+    return [Path(index_dir) / name for name in LEGACY if (Path(index_dir) / name).exists()]
+
+
+def remove(path: Path) -> None:
+    """Delete a file or a directory tree."""
+    shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def _fsync(path: Path) -> None:
