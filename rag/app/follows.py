@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import TYPE_CHECKING
 
-from rag.api import members
 from rag.config import Settings
 from rag.index.commit import read_committed
-from rag.index.reader import Index, get_index
 from rag.model import Entry
 from rag.state.db import StateError, state_file
 from rag.state.follows import Follow, add_follow, hits_of, list_follows, record_hits, start_run
+
+if TYPE_CHECKING:  # the search stack loads only when someone follows something
+    from rag.index.reader import Index
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ def _new_members(query: str, new_ids: list[str], entries: dict[str, Entry], sett
     """The new entries the query's membership admits, judged over the whole digest as an answer
     would (membership ranks candidates against each other, so judged among a day's few new
     entries alone, the best of them would pass whatever it is about)."""
+    from rag.api import members
+
     admitted = {e.id for e in members(query, None, settings)}
     return [entries[i] for i in new_ids if i in admitted]
 
@@ -37,6 +41,8 @@ def match_follows(settings: Settings) -> dict[str, int]:
     Called after each successful reindex; costs nothing when nobody follows anything."""
     if not state_file(settings).exists() or not list_follows(settings, user=None):
         return {}  # no state made yet: a reindex leaves no state folder behind
+    from rag.index.reader import get_index
+
     index = get_index(settings)
     view = index.fresh_view()
     picked: dict[str, int] = {}

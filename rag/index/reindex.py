@@ -27,6 +27,7 @@ vectors instead of being embedded again. We keep its good idea, diffing by conte
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import time
@@ -185,8 +186,9 @@ def _write_segment(settings: Settings, p: Plan, on_progress: Progress | None, re
     """Embed the plan's chunks and write them, with the new entries' term statistics, as a new
     segment the new manifest names. The tokenizer works while the chunks are embedded."""
     index_dir = Path(settings.index_dir)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reindex") as pool:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="reindex") as pool:
         tokens = pool.submit(_postings, index_dir, p)
+        pool.submit(importlib.import_module, "chromadb")  # for the Chroma update after the commit
         batches = list(embed_chunks(settings, p.pending, _reuse(settings, p), report, on_progress))
         phase("tokens")
         postings = tokens.result()
@@ -299,6 +301,9 @@ class _ByHash(Mapping[str, Entry]):
 
     def __getitem__(self, key: str) -> Entry:
         return self._records[key].entry
+
+    def __contains__(self, key: object) -> bool:  # Mapping's would read the entry
+        return key in self._records
 
     def __iter__(self):
         return iter(self._records)
