@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS files (rel TEXT PRIMARY KEY, sha TEXT NOT NULL, entri
 CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, hash TEXT NOT NULL, file TEXT NOT NULL,
     segment TEXT NOT NULL, chunks INTEGER NOT NULL, entry TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS segments (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, entries INTEGER NOT NULL,
-    chunks INTEGER NOT NULL, checksum TEXT NOT NULL);
+    chunks INTEGER NOT NULL, checksum TEXT NOT NULL, size INTEGER NOT NULL);
 """
 
 
@@ -81,7 +81,7 @@ def read_catalog(index_dir: Path, with_entries: bool = True) -> tuple[Manifest, 
             manifest.files = {rel: {"sha": sha, "entries": json.loads(ids), "stat": json.loads(stat or "null")}
                               for rel, sha, ids, stat in db.execute("SELECT rel, sha, entries, stat FROM files")}
             manifest.segments = {row[0]: SegmentInfo(*row) for row in
-                                 db.execute("SELECT name, seq, entries, chunks, checksum FROM segments")}
+                                 db.execute("SELECT name, seq, entries, chunks, checksum, size FROM segments")}
             manifest.entries = _records(db, index_dir, with_entries)
             db.execute("COMMIT")
     except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
@@ -155,8 +155,9 @@ def _write_rows(db: sqlite3.Connection, old: Manifest, new: Manifest) -> None:
         (eid, rec.hash, rec.file, rec.segment, rec.chunk_count, json.dumps(entry_to_dict(rec.entry), ensure_ascii=False))
         for eid, rec in new.entries.items() if eid not in moved and _changed(old.entries.get(eid), rec)])
     db.executemany("DELETE FROM segments WHERE name = ?", [(s,) for s in old.segments if s not in new.segments])
-    db.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?)", [
-        (s.name, s.seq, s.entries, s.chunks, s.checksum) for name, s in new.segments.items() if name not in old.segments])
+    db.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?)", [
+        (s.name, s.seq, s.entries, s.chunks, s.checksum, s.size) for name, s in new.segments.items()
+        if name not in old.segments])
 
 
 def _moved_only(old: EntryRecord | None, new: EntryRecord) -> bool:

@@ -35,6 +35,7 @@ from rag.index.segments import (
     checksum,
     load_segment,
     segments_dir,
+    size_of,
     sweep_segments,
     vectors_of,
     write_segment,
@@ -45,7 +46,23 @@ MAX_SEGMENTS = 10
 DEAD_SHARE = 0.25
 
 
-def segment_problems(index_dir: Path, manifest: Manifest, checksums: bool = True) -> list[str]:
+def quick_problems(index_dir: Path, manifest: Manifest) -> list[str]:
+    """The check before every commit, a few stats per segment whatever the index's size: each
+    of the manifest's segments is there with the bytes it was written with (a zero-length or
+    truncated file, a lost segment). `segment_problems` reads them whole (`rag doctor`)."""
+    problems = []
+    for name, info in sorted(manifest.segments.items()):
+        try:
+            size = size_of(segments_dir(index_dir) / name)
+        except OSError as err:
+            problems.append(f"segment {name}: missing or unreadable ({err.strerror or err})")
+            continue
+        if size != info.size:
+            problems.append(f"segment {name}: {size:,} bytes where {info.size:,} were written")
+    return problems
+
+
+def segment_problems(index_dir: Path, manifest: Manifest) -> list[str]:
     """What is wrong with the manifest's segments, one line each: missing or unreadable,
     counts or checksum other than recorded, entries or chunks the manifest names not there."""
     problems, loaded = [], {}
@@ -58,7 +75,7 @@ def segment_problems(index_dir: Path, manifest: Manifest, checksums: bool = True
         if (len(seg.entry_ids), len(seg.chunk_ids)) != (info.entries, info.chunks):
             problems.append(f"segment {name}: holds {len(seg.entry_ids)} entries and {len(seg.chunk_ids)} chunks, "
                             f"the manifest recorded {info.entries} and {info.chunks}")
-        elif checksums and checksum(segments_dir(index_dir) / name) != info.checksum:
+        elif checksum(segments_dir(index_dir) / name) != info.checksum:
             problems.append(f"segment {name}: its checksum differs from the manifest's (the files changed)")
     missing = _unheld(manifest, loaded)
     if missing:

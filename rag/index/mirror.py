@@ -79,8 +79,9 @@ def _write(settings: Settings, manifest: Manifest, owner: dict[str, str], add: l
     try:
         coll = client.get_or_create_collection(manifest.collection, configuration=HNSW)
         if add:
-            vectors = vectors_of([load_segment(index_dir, name) for name in manifest.segments])
             wanted = {owner[c] for c in add}
+            holding = sorted({manifest.entries[eid].segment for eid in wanted}, key=lambda n: manifest.segments[n].seq)
+            vectors = vectors_of([load_segment(index_dir, name) for name in holding])
             records = read_catalog(index_dir)[0].entries if len(wanted) > LOAD_ALL else manifest.entries
             docs = {d.id: d for eid in wanted
                     for d in chunk_entry(records[eid].entry, records[eid].hash, settings.chunk_chars, settings.chunk_overlap)}

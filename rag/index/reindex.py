@@ -45,7 +45,7 @@ from rag.index.bridge import update_bridge
 from rag.index.catalog import catalog_path
 from rag.index.chunking import chunk_entry, chunk_id, entry_hash
 from rag.index.commit import commit, read_committed
-from rag.index.compaction import compact_if_due, segment_problems
+from rag.index.compaction import compact_if_due, quick_problems
 from rag.index.faults import DAMAGED, fault, index_faults
 from rag.index.locks import reindex_lock, server_lease
 from rag.index.manifest import EntryRecord, Manifest, ManifestError
@@ -103,7 +103,7 @@ def _verify(settings: Settings, manifest: Manifest) -> None:
     """Refuse to build on a local state whose segments do not hold exactly its entries and
     chunks, or whose checksums do not match (a damaged segment must not be carried on)."""
     if is_local(settings) and manifest.segments:
-        problems = segment_problems(Path(settings.index_dir), manifest, checksums=False)
+        problems = quick_problems(Path(settings.index_dir), manifest)
         if problems:
             raise fault(DAMAGED, Path(settings.index_dir), problems[0])
 
@@ -177,7 +177,8 @@ def _reuse(settings: Settings, p: Plan) -> dict[str, np.ndarray]:
         return {}
     texts = {d.id: d.page_content for eid in gone for d in
              chunk_entry(p.base.entries[eid].entry, p.base.entries[eid].hash, settings.chunk_chars, settings.chunk_overlap)}
-    vectors = vectors_of([load_segment(Path(settings.index_dir), n) for n in p.base.segments])
+    holding = sorted({p.base.entries[eid].segment for eid in gone}, key=lambda n: p.base.segments[n].seq)
+    vectors = vectors_of([load_segment(Path(settings.index_dir), n) for n in holding])
     held = [cid for cid in texts if cid in vectors.row]
     return dict(zip((texts[c] for c in held), vectors.vectors_of(held))) if held else {}
 

@@ -45,6 +45,7 @@ class SegmentInfo:
     entries: int
     chunks: int
     checksum: str
+    size: int  # bytes of its files: a cheap check that none was truncated or emptied
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,12 @@ def write_segment(index_dir: Path, seq: int, entry_ids: list[str], postings: Pos
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return SegmentInfo(name, seq, len(entry_ids), len(chunk_ids), checksum(root / name))
+    return SegmentInfo(name, seq, len(entry_ids), len(chunk_ids), checksum(root / name), size_of(root / name))
+
+
+def size_of(path: Path) -> int:
+    """Bytes of a segment's files."""
+    return sum(item.stat().st_size for item in Path(path).iterdir())
 
 
 def checksum(path: Path) -> str:
