@@ -34,6 +34,7 @@ from rag.index.segments import (
     Segment,
     checksum,
     load_segment,
+    make_coarse,
     segments_dir,
     size_of,
     sweep_segments,
@@ -158,6 +159,7 @@ def compact_all(settings: Settings) -> str:
             return f"Nothing to compact: {len(committed.segments)} segment, no rows of removed or changed entries."
         new = compact(settings, committed, list(committed.segments), phase)
         sweep_segments(index_dir, set(new.segments) | set(new.retired))
+        make_coarse(index_dir, new.segments)
         phase("done")
     return (f"Merged {len(committed.segments)} segments into one: {len(new.entries)} entries, "
             f"{rows - len(new.entries)} rows of removed or changed entries dropped.")

@@ -41,6 +41,7 @@ from langchain_core.documents import Document
 
 from rag.config import Settings
 from rag.digest import PARSER_VERSION, check_data_dir
+from rag.index.ann import sweep_ann
 from rag.index.bridge import update_bridge
 from rag.index.catalog import catalog_path
 from rag.index.chunking import chunk_entry, chunk_id, entry_hash
@@ -56,6 +57,7 @@ from rag.index.scan import scan
 from rag.index.segments import (
     legacy_paths,
     load_segment,
+    make_coarse,
     remove,
     sweep_segments,
     vectors_of,
@@ -291,7 +293,10 @@ def _after_local_commit(settings: Settings, committed: Manifest) -> None:
     sweep_segments(index_dir, set(committed.segments) | set(committed.retired))
     for path in legacy_paths(index_dir):
         remove(path)
-    compact_if_due(settings, committed, phase)
+    committed = compact_if_due(settings, committed, phase)
+    phase("ann")  # large segments' coarse pass for the kNN, derived: made after their commit
+    make_coarse(index_dir, committed.segments)
+    sweep_ann(index_dir, set(committed.segments) | set(committed.retired))
 
 
 class _ByHash(Mapping[str, Entry]):

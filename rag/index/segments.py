@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.index.ann import ANN_MIN_ROWS, Reduced, ann_path, make_ann
 from rag.index.postings import Postings
 from rag.index.vectors import ChunkVectors
 
@@ -57,6 +58,7 @@ class Segment:
     chunk_ids: list[str]
     matrix: np.ndarray
     postings: Postings
+    path: Path
 
 
 def segments_dir(index_dir: Path) -> Path:
@@ -116,12 +118,24 @@ def load_segment(index_dir: Path, name: str) -> Segment:
     postings = Postings.load(path)
     if len(matrix) != len(ids["chunks"]) or postings.rows != len(ids["entries"]):
         raise ValueError(f"segment {name}: its ids and arrays disagree")
-    return Segment(name, ids["entries"], ids["chunks"], matrix, postings)
+    return Segment(name, ids["entries"], ids["chunks"], matrix, postings, path)
 
 
-def vectors_of(segments: list[Segment]) -> ChunkVectors:
-    """The chunk vectors of these segments, one matrix after another."""
-    return ChunkVectors([c for s in segments for c in s.chunk_ids], [s.matrix for s in segments])
+def vectors_of(segments: list[Segment], coarse: bool = False) -> ChunkVectors:
+    """The chunk vectors of these segments, one matrix after another; with `coarse`, a large
+    segment's reduction (`rag.index.ann`) where it has one, for readers' kNN."""
+    reduced = [Reduced.load(ann_path(s.path.parent.parent, s.name), len(s.chunk_ids))
+               if coarse and len(s.chunk_ids) >= ANN_MIN_ROWS else None for s in segments]
+    return ChunkVectors([c for s in segments for c in s.chunk_ids], [s.matrix for s in segments], reduced)
+
+
+def make_coarse(index_dir: Path, segments: dict[str, SegmentInfo]) -> list[str]:
+    """Make the reductions large segments lack (after the commit that names them); returns
+    the segments that got one. A small or already reduced segment costs nothing to check."""
+    lacking = [name for name, info in segments.items()
+               if info.chunks >= ANN_MIN_ROWS and Reduced.load(ann_path(index_dir, name), info.chunks) is None]
+    return [name for name in lacking
+            if make_ann(index_dir, name, np.load(segments_dir(index_dir) / name / VECTORS_NAME, mmap_mode="r"))]
 
 
 def sweep_segments(index_dir: Path, keep: set[str]) -> list[str]:

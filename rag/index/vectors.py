@@ -9,17 +9,24 @@ life. On a Chroma server there are no segments: similarities are fetched from th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from rag.index.ann import Reduced
 
 
 class ChunkVectors:
     """Read-only chunk vectors of the committed segments, by chunk id: one matrix per segment,
     their rows numbered one after another (rows of removed chunks stay; readers mask them)."""
 
-    def __init__(self, ids: list[str], matrices: list[np.ndarray]) -> None:
+    def __init__(self, ids: list[str], matrices: list[np.ndarray], reduced: list[Reduced | None] | None = None) -> None:
         self.ids = ids
         self.row = {cid: i for i, cid in enumerate(ids)}
-        self.matrices = [m for m in matrices if len(m)]
+        kept = [(m, r) for m, r in zip(matrices, reduced or [None] * len(matrices)) if len(m)]
+        self.matrices = [m for m, _ in kept]
+        self.reduced = [r for _, r in kept]  # per matrix, its coarse pass (`rag.index.ann`) or None
         self._starts = np.cumsum([0, *(len(m) for m in self.matrices)])
 
     def __len__(self) -> int:
@@ -40,16 +47,35 @@ class ChunkVectors:
 
     def nearest(self, vector: list[float], n: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the n nearest rows, nearest first: an exact kNN
-        over every segment's matrix (`allowed` masks rows out)."""
+        over every segment's matrix, through its coarse pass where it has one (`allowed`
+        masks rows out)."""
         if not self.ids or n <= 0:
             return []
-        sims = self._similarities(np.asarray(vector, dtype=np.float32))
-        if allowed is not None:
-            sims = np.where(allowed, sims, -np.inf)
+        query = np.asarray(vector, dtype=np.float32)
+        if any(r is not None for r in self.reduced):
+            rows, sims = self._coarse(query, allowed)
+        else:
+            rows, sims = None, self._similarities(query)
+            if allowed is not None:
+                sims = np.where(allowed, sims, -np.inf)
         n = min(n, len(sims))
         top = np.argpartition(-sims, n - 1)[:n]
         top = top[np.argsort(-sims[top], kind="stable")]
-        return [(self.ids[i], float(sims[i])) for i in top if sims[i] > -np.inf]
+        found = top if rows is None else rows[top]
+        return [(self.ids[i], float(sims[t])) for i, t in zip(found, top) if sims[t] > -np.inf]
+
+    def _coarse(self, query: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, exact similarities) of each matrix's candidates: every admitted row of a
+        matrix without a coarse pass, the coarse pass's pool of one with."""
+        rows, sims = [], []
+        for matrix, reduced, start in zip(self.matrices, self.reduced, self._starts):
+            mask = allowed[start : start + len(matrix)] if allowed is not None else None
+            local = np.arange(len(matrix)) if reduced is None else np.sort(reduced.candidates(query, mask))
+            if mask is not None:
+                local = local[mask[local]]
+            rows.append(local + start)
+            sims.append(np.asarray(matrix[local]) @ query)
+        return np.concatenate(rows), np.concatenate(sims)
 
     def vectors_of(self, chunk_ids: list[str]) -> np.ndarray:
         """The vectors of these chunks, in that order (each must be here)."""
