@@ -1,8 +1,8 @@
 """Faults of the index folder and its store, as one sentence that says what to do.
 
-A reindex writes a private store generation before it commits, so a fault in the middle of it
-(a read-only folder, a full disk, a damaged Chroma file) changes nothing a reader sees; what
-it had written is removed before the error is raised (rag/index/reindex.py). This module
+A reindex writes its segment under a temporary name before it commits, so a fault in the
+middle of it (a read-only folder, a full disk, a damaged file) changes nothing a reader sees;
+what it had written is removed before the error is raised (rag/index/segments.py). This module
 turns the many shapes such a fault arrives in (OSError with an errno, shutil.Error with a list
 of them, sqlite3 and chromadb errors with a message) into one IndexFaultError.
 """

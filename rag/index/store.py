@@ -40,7 +40,7 @@ HNSW: CreateCollectionConfiguration = {"hnsw": {"space": "cosine"}}
 
 
 class StoreUnavailableError(RuntimeError):
-    """The vector store cannot be used: the Chroma server is unreachable or a generation is missing."""
+    """The vector store cannot be used: the Chroma server is unreachable, or a local store or segment is missing."""
 
 
 def is_local(settings: Settings) -> bool:
