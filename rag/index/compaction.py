@@ -41,7 +41,7 @@ from rag.index.segments import (
     vectors_of,
     write_segment,
 )
-from rag.index.tokens import TOKENIZER_VERSION
+from rag.index.tokens import TOKENIZER_VERSION, TokenStore
 
 MAX_SEGMENTS = 10
 DEAD_SHARE = 0.25
@@ -146,6 +146,7 @@ def compact(settings: Settings, committed: Manifest, names: list[str], phase: Ca
                   entries=entries, segments={**kept, info.name: info},
                   retired=sorted(set(committed.segments) - set(kept)), tokenizer=TOKENIZER_VERSION)
     commit(settings, new, committed)
+    TokenStore(index_dir).keep_only(set(new.hashes().values()))  # tokens of removed contents go with their rows
     return new
 
 
