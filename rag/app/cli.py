@@ -46,7 +46,7 @@ def reindex_cmd(data: str | None, index: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print {\"repaired\", \"problems\"} as JSON.")
 @friendly
 def doctor_cmd(index: str | None, repair: bool, as_json: bool) -> None:
-    """Check that the manifest, the vector store and the lexical index agree; exit 1 if not."""
+    """Check that the manifest, the segments and the Chroma store agree; exit 1 if not."""
     from rag.index.doctor import check
     from rag.index.doctor import repair as repair_index
 
