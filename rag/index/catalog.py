@@ -52,9 +52,15 @@ def _unreadable(index_dir: Path, exc: Exception) -> ManifestError:
     return ManifestError(f"{catalog_path(index_dir)}: unreadable index manifest ({exc}); run `rag reindex` to rebuild")
 
 
+def _absent(index_dir: Path) -> bool:
+    """No manifest yet: no file, or the empty file a first commit opens before its tables."""
+    path = catalog_path(index_dir)
+    return not path.is_file() or path.stat().st_size == 0
+
+
 def catalog_stamp(index_dir: Path) -> str | None:
     """The committed state's stamp (one small query); None when nothing was committed."""
-    if not catalog_path(index_dir).is_file():
+    if _absent(index_dir):
         return None
     try:
         with closing(_connect(index_dir)) as db:
@@ -69,7 +75,7 @@ def read_catalog(index_dir: Path, with_entries: bool = True) -> tuple[Manifest, 
 
     Without entries, each record reads its entry on first use (a reindex touches few).
     """
-    if not catalog_path(index_dir).is_file():
+    if _absent(index_dir):
         return Manifest(), None
     try:
         with closing(_connect(index_dir)) as db:
@@ -121,10 +127,12 @@ def save_catalog(index_dir: Path, old: Manifest, new: Manifest) -> None:
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     with closing(_connect(index_dir)) as db:
+        # The tables first, committed on their own: a reader polling a first build meanwhile
+        # finds empty tables (nothing committed yet), never a file without them.
+        for statement in _SCHEMA.strip().split(";\n"):
+            db.execute(statement)
         db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _SCHEMA.strip().split(";\n"):
-                db.execute(statement)
             if not old.version or db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() != (str(FORMAT),):
                 for table in ("meta", "files", "entries", "segments"):
                     db.execute(f"DELETE FROM {table}")  # another layout: written whole below
