@@ -20,12 +20,12 @@ _IDS_SQL = (
 
 
 class StoreCheckError(RuntimeError):
-    """A Chroma generation cannot be read as a store (missing, empty, truncated, not SQLite)."""
+    """A local Chroma store cannot be read (missing, empty, truncated, not SQLite)."""
 
 
-def chroma_ids(generation_dir: Path, collection: str) -> set[str]:
-    """The chunk ids a local Chroma generation holds in a collection (read-only, no chromadb)."""
-    path = Path(generation_dir) / CHROMA_FILE
+def chroma_ids(store_dir: Path, collection: str) -> set[str]:
+    """The chunk ids a local Chroma store holds in a collection (read-only, no chromadb)."""
+    path = Path(store_dir) / CHROMA_FILE
     if not path.is_file():
         raise StoreCheckError(f"{path} is missing")
     if path.stat().st_size == 0:
@@ -55,9 +55,9 @@ def chroma_collections(store_dir: Path) -> set[str]:
         raise StoreCheckError(f"{path} cannot be read as a Chroma store ({exc})") from exc
 
 
-def integrity(generation_dir: Path) -> str:
-    """SQLite's own full check of a generation's file ("ok", or what it found); slow, for doctor."""
-    conn = sqlite3.connect(f"file:{Path(generation_dir) / CHROMA_FILE}?mode=ro", uri=True, timeout=30)
+def integrity(store_dir: Path) -> str:
+    """SQLite's own full check of a store's file ("ok", or what it found); slow, for doctor."""
+    conn = sqlite3.connect(f"file:{Path(store_dir) / CHROMA_FILE}?mode=ro", uri=True, timeout=30)
     try:
         rows = conn.execute("PRAGMA integrity_check").fetchall()
     except sqlite3.Error as exc:
