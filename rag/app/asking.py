@@ -287,7 +287,10 @@ def wire(tab: AskTab, asker: Asker, after_answer: tuple) -> None:
     tab.question.submit(asker.respond, inputs, outputs, preprocess=False).then(*after_answer)
     tab.send.click(asker.respond, inputs, outputs, preprocess=False).then(*after_answer)
     for picker in (tab.start, tab.end, tab.tags, tab.lang):
-        picker.change(asker.chips, [tab.start, tab.end, tab.tags, tab.lang], tab.chips, show_progress="hidden")
+        # One queue for the four: run in the order they were set, so an older event's chips
+        # (made before the next filter was set) can never land after a newer one's.
+        picker.change(asker.chips, [tab.start, tab.end, tab.tags, tab.lang], tab.chips, show_progress="hidden",
+                      concurrency_id="filter-chips", concurrency_limit=1)
     tab.new.click(asker.new_conversation, None, [tab.chat, tab.turns, tab.sources, tab.chips, tab.export, tab.brief,
                                                  tab.question, tab.session, *tab.filters()])
     tab.export.click(asker.export_check, tab.turns, None)
