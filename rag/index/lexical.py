@@ -178,15 +178,6 @@ def lexical_path(index_dir: Path, hashes: Mapping[str, str]) -> Path:
     return Path(index_dir) / LEXICAL_DIR / lexical_key(hashes)
 
 
-def lexical_ok(index_dir: Path, hashes: Mapping[str, str]) -> bool:
-    """True when the saved lexical index of these entries loads (for checks)."""
-    try:
-        _load(lexical_path(index_dir, hashes))
-    except (OSError, ValueError, KeyError):
-        return False
-    return True
-
-
 def open_lexical(index_dir: Path, entries: Mapping[str, Entry], hashes: Mapping[str, str]) -> LexicalIndex:
     """The lexical index of a committed state: loaded when saved, else built and saved.
 
