@@ -14,6 +14,7 @@ from rag.ask.retrieve import search_index
 from rag.index import tokens
 from rag.index.catalog import catalog_path
 from rag.index.commit import read_committed
+from rag.index.compaction import compact
 from rag.index.doctor import repair
 from rag.index.postings import VOCAB_NAME
 from rag.index.reader import Index
@@ -76,3 +77,16 @@ def test_segments_of_another_tokenizer_version_are_made_again_without_embedding(
     fresh = [row for row in _token_rows(settings) if row[0] == tokens.TOKENIZER_VERSION]
     assert len(fresh) == len(stale)
     assert all(fields["title"] != ["x"] for _, fields in fresh)
+
+
+def test_a_merge_that_counts_no_words_again_keeps_the_tokenizer_version_it_had(seed_index_copy):
+    settings = seed_settings_for(seed_index_copy())
+    db = sqlite3.connect(catalog_path(settings.index_dir))
+    with db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'tokenizer'")
+    db.close()
+    committed = read_committed(settings, with_entries=False)[0]
+    compact(settings, committed, list(committed.segments))  # term statistics merged, not made again
+    assert read_committed(settings)[0].tokenizer == 0, "still due to be made again by the next reindex"
+    assert reindex(settings).embedded_chunks == 0
+    assert read_committed(settings)[0].tokenizer == tokens.TOKENIZER_VERSION

@@ -590,8 +590,8 @@ def test_reindex_killed_at_any_phase_leaves_a_readable_index_and_converges(tmp_p
         _check_consistent(settings)
         # Kills aimed at each phase in turn, a random moment after it starts; every round
         # brings a day's worth of changes, added to whatever the killed rounds left undone.
-        phases = ["start", "scan", "embed", "tokens", "segment", "commit", "chroma", "sweep", "compact-write",
-                  "compact-commit", "bridge"]
+        phases = ["start", "scan", "embed", "tokens", "segment", "commit", "chroma", "compact-write",
+                  "compact-commit", "sweep", "ann", "bridge"]
         landed: Counter[str] = Counter()
         for round_ in range(30):
             _mutate(data, spare, rng, round_)

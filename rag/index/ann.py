@@ -100,11 +100,3 @@ def make_ann(index_dir: Path, segment: str, matrix: np.ndarray) -> bool:
         log.warning("no coarse index for segment %s (%s): its kNN stays exact", segment, err)
         return False
     return True
-
-
-def sweep_ann(index_dir: Path, keep: set[str]) -> None:
-    """Delete the reductions of segments no commit names (and half-written ones)."""
-    root = Path(index_dir) / ANN_DIR
-    for item in sorted(root.iterdir()) if root.is_dir() else []:
-        if item.name not in keep:
-            shutil.rmtree(item, ignore_errors=True)

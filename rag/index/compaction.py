@@ -15,7 +15,6 @@ everything merges.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,19 +109,19 @@ def due(manifest: Manifest) -> list[str]:
     return []
 
 
-def compact_if_due(settings: Settings, committed: Manifest, phase: Callable[[str], None]) -> Manifest:
+def compact_if_due(settings: Settings, committed: Manifest) -> Manifest:
     """Compact when the policy says so, or re-tokenize every segment when the tokenizer changed
     (nothing is embedded again); returns the committed manifest."""
     if committed.segments and committed.tokenizer != TOKENIZER_VERSION:
-        return compact(settings, committed, list(committed.segments), phase, retokenize=True)
+        return compact(settings, committed, list(committed.segments), retokenize=True)
     names = due(committed)
-    return compact(settings, committed, names, phase) if names else committed
+    return compact(settings, committed, names) if names else committed
 
 
-def compact(settings: Settings, committed: Manifest, names: list[str], phase: Callable[[str], None],
-            retokenize: bool = False) -> Manifest:
+def compact(settings: Settings, committed: Manifest, names: list[str], retokenize: bool = False) -> Manifest:
     """Merge these segments' live rows into one new segment and commit it (caller holds the lock).
-    With `retokenize`, the term statistics are made again from the entries' tokens."""
+    With `retokenize` (all segments), the term statistics are made again from the entries'
+    tokens, and the manifest records this tokenizer's version; else it keeps the one it had."""
     index_dir = Path(settings.index_dir)
     phase("compact-write")
     segs = sorted((load_segment(index_dir, n) for n in names), key=lambda s: committed.segments[s.name].seq)
@@ -144,7 +143,8 @@ def compact(settings: Settings, committed: Manifest, names: list[str], phase: Ca
     kept = {n: s for n, s in committed.segments.items() if n not in names}
     new = replace(committed, version=committed.version + 1, updated=datetime.now(UTC).isoformat(timespec="seconds"),
                   entries=entries, segments={**kept, info.name: info},
-                  retired=sorted(set(committed.segments) - set(kept)), tokenizer=TOKENIZER_VERSION)
+                  retired=sorted(set(committed.segments) - set(kept)),
+                  tokenizer=TOKENIZER_VERSION if retokenize else committed.tokenizer)
     commit(settings, new, committed)
     TokenStore(index_dir).keep_only(set(new.hashes().values()))  # tokens of removed contents go with their rows
     return new
@@ -158,7 +158,8 @@ def compact_all(settings: Settings) -> str:
         rows = sum(s.entries for s in committed.segments.values())
         if len(committed.segments) <= 1 and rows == len(committed.entries):
             return f"Nothing to compact: {len(committed.segments)} segment, no rows of removed or changed entries."
-        new = compact(settings, committed, list(committed.segments), phase)
+        stale = committed.tokenizer != TOKENIZER_VERSION  # merging everything: count the words again
+        new = compact(settings, committed, list(committed.segments), retokenize=stale)
         sweep_segments(index_dir, set(new.segments) | set(new.retired))
         make_coarse(index_dir, new.segments)
         phase("done")

@@ -38,7 +38,6 @@ from rag.index.segments import (
     legacy_paths,
     remove,
     segments_dir,
-    sweep_segments,
     write_segment,
 )
 from rag.index.store import close_client, is_local, local_client, store_path
@@ -115,10 +114,7 @@ def repair(settings: Settings) -> list[str]:
             added, _ = mirror(settings, manifest)
             done.append(f"rebuilt the Chroma store from the segments ({added} chunks)")
         for path in _leftovers(index_dir, manifest):
-            if path.parent == segments_dir(index_dir):
-                sweep_segments(index_dir, set(manifest.segments) | set(manifest.retired))
-            else:
-                remove(path)
+            remove(path)
             done.append(f"deleted {path.name}, left by a killed or failed run or an older layout")
     _remember(settings, _problems(settings))
     return done

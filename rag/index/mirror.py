@@ -20,7 +20,7 @@ from rag.index.catalog import catalog_stamp, read_catalog
 from rag.index.checks import StoreCheckError, chroma_collections, chroma_ids
 from rag.index.chunking import chunk_entry
 from rag.index.manifest import Manifest
-from rag.index.segments import load_segment, vectors_of
+from rag.index.segments import vectors_in
 from rag.index.store import HNSW, close_client, local_client, store_path
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,7 @@ def _write(settings: Settings, manifest: Manifest, owner: dict[str, str], add: l
         coll = client.get_or_create_collection(manifest.collection, configuration=HNSW)
         if add:
             wanted = {owner[c] for c in add}
-            holding = sorted({manifest.entries[eid].segment for eid in wanted}, key=lambda n: manifest.segments[n].seq)
-            vectors = vectors_of([load_segment(index_dir, name) for name in holding])
+            vectors = vectors_in(index_dir, {manifest.entries[eid].segment for eid in wanted})
             records = read_catalog(index_dir)[0].entries if len(wanted) > LOAD_ALL else manifest.entries
             docs = {d.id: d for eid in wanted
                     for d in chunk_entry(records[eid].entry, records[eid].hash, settings.chunk_chars, settings.chunk_overlap)}

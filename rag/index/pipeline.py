@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from langchain_core.documents import Document
@@ -25,7 +26,7 @@ Progress = Callable[[int, int], None]
 
 
 # Who hears of each phase of the reindex running in this context (the app's progress line).
-phase_listener: ContextVar[Callable[[str], None] | None] = ContextVar("reindexphase_listener", default=None)
+phase_listener: ContextVar[Callable[[str], None] | None] = ContextVar("reindex_phase_listener", default=None)
 
 
 def phase(name: str) -> None:
@@ -46,7 +47,7 @@ class Plan:
     pending: list[Document]        # chunks to embed and store
     fresh: list[str] = field(default_factory=list)  # entry ids the new segment holds, in row order
 
-    @property
+    @cached_property
     def dropped(self) -> set[str]:
         """Chunk ids the new state no longer uses."""
         return self.base.chunk_ids() - self.new.chunk_ids() if self.base.entries else set()

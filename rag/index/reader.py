@@ -327,7 +327,7 @@ class Index:
         parts = [(seg.postings, np.fromiter((row[e] if e in records and records[e].segment == seg.name else -1
                                              for e in seg.entry_ids), dtype=np.int64, count=len(seg.entry_ids)))
                  for seg in segments]
-        return None, vectors_of(segments, coarse=True), LexicalIndex(ids, parts)
+        return None, vectors_of(segments, coarse_in=index_dir), LexicalIndex(ids, parts)
 
     def refresh(self) -> bool:
         """Reload if a reindex committed a new manifest; True when it changed."""

@@ -41,7 +41,6 @@ from langchain_core.documents import Document
 
 from rag.config import Settings
 from rag.digest import PARSER_VERSION, check_data_dir
-from rag.index.ann import sweep_ann
 from rag.index.bridge import update_bridge
 from rag.index.catalog import catalog_path
 from rag.index.chunking import chunk_entry, chunk_id, entry_hash
@@ -55,12 +54,9 @@ from rag.index.pipeline import Plan, Progress, embed_chunks, phase, phase_listen
 from rag.index.postings import Postings
 from rag.index.scan import scan
 from rag.index.segments import (
-    legacy_paths,
-    load_segment,
     make_coarse,
-    remove,
     sweep_segments,
-    vectors_of,
+    vectors_in,
     write_segment,
 )
 from rag.index.store import is_local
@@ -68,11 +64,6 @@ from rag.index.tokens import TOKENIZER_VERSION, TokenStore
 from rag.model import Entry, ReindexReport
 
 log = logging.getLogger(__name__)
-
-# Server mode only: present while the server collection may hold chunks no manifest owns.
-DIRTY_NAME = "store.dirty"
-ID_BATCH = 1000  # ids per Chroma get/delete call
-
 
 def fingerprint(settings: Settings) -> dict:
     """Everything that, when changed, makes existing vectors incomparable with new ones."""
@@ -102,8 +93,8 @@ def _committed(settings: Settings, report: ReindexReport) -> Manifest:
 
 
 def _verify(settings: Settings, manifest: Manifest) -> None:
-    """Refuse to build on a local state whose segments do not hold exactly its entries and
-    chunks, or whose checksums do not match (a damaged segment must not be carried on)."""
+    """Refuse to build on, or commit, a local state whose segments are missing or not the bytes
+    they were written with (a damaged segment must not be carried on; `rag doctor` reads them whole)."""
     if is_local(settings) and manifest.segments:
         problems = quick_problems(Path(settings.index_dir), manifest)
         if problems:
@@ -179,8 +170,7 @@ def _reuse(settings: Settings, p: Plan) -> dict[str, np.ndarray]:
         return {}
     texts = {d.id: d.page_content for eid in gone for d in
              chunk_entry(p.base.entries[eid].entry, p.base.entries[eid].hash, settings.chunk_chars, settings.chunk_overlap)}
-    holding = sorted({p.base.entries[eid].segment for eid in gone}, key=lambda n: p.base.segments[n].seq)
-    vectors = vectors_of([load_segment(Path(settings.index_dir), n) for n in holding])
+    vectors = vectors_in(Path(settings.index_dir), {p.base.entries[eid].segment for eid in gone})
     held = [cid for cid in texts if cid in vectors.row]
     return dict(zip((texts[c] for c in held), vectors.vectors_of(held))) if held else {}
 
@@ -247,7 +237,7 @@ def reindex(
     """Bring the index in line with the data directory, embedding only what changed.
 
     `on_progress(done, total)` hears of the chunks embedded, `on_phase(name)` of each phase
-    (scan, embed, tokens, segment, commit, chroma, sweep, compact-*, bridge, done).
+    (scan, embed, tokens, segment, commit, chroma, compact-*, sweep, ann, bridge, done).
     """
     token = phase_listener.set(on_phase)
     try:
@@ -285,18 +275,15 @@ def _reindex(
 
 
 def _after_local_commit(settings: Settings, committed: Manifest) -> None:
-    """Chroma brought in line, what no commit names deleted, segments compacted when due."""
+    """Chroma brought in line, segments compacted when due, what no commit names deleted."""
     index_dir = Path(settings.index_dir)
     phase("chroma")
     mirror(settings, committed)
+    committed = compact_if_due(settings, committed)
     phase("sweep")
     sweep_segments(index_dir, set(committed.segments) | set(committed.retired))
-    for path in legacy_paths(index_dir):
-        remove(path)
-    committed = compact_if_due(settings, committed, phase)
     phase("ann")  # large segments' coarse pass for the kNN, derived: made after their commit
     make_coarse(index_dir, committed.segments)
-    sweep_ann(index_dir, set(committed.segments) | set(committed.retired))
 
 
 class _ByHash(Mapping[str, Entry]):

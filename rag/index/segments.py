@@ -21,12 +21,13 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from rag.index.ann import ANN_MIN_ROWS, Reduced, ann_path, make_ann
+from rag.index.ann import ANN_DIR, ANN_MIN_ROWS, Reduced, ann_path, make_ann
 from rag.index.postings import Postings
 from rag.index.vectors import ChunkVectors
 
@@ -58,7 +59,6 @@ class Segment:
     chunk_ids: list[str]
     matrix: np.ndarray
     postings: Postings
-    path: Path
 
 
 def segments_dir(index_dir: Path) -> Path:
@@ -118,15 +118,20 @@ def load_segment(index_dir: Path, name: str) -> Segment:
     postings = Postings.load(path)
     if len(matrix) != len(ids["chunks"]) or postings.rows != len(ids["entries"]):
         raise ValueError(f"segment {name}: its ids and arrays disagree")
-    return Segment(name, ids["entries"], ids["chunks"], matrix, postings, path)
+    return Segment(name, ids["entries"], ids["chunks"], matrix, postings)
 
 
-def vectors_of(segments: list[Segment], coarse: bool = False) -> ChunkVectors:
-    """The chunk vectors of these segments, one matrix after another; with `coarse`, a large
-    segment's reduction (`rag.index.ann`) where it has one, for readers' kNN."""
-    reduced = [Reduced.load(ann_path(s.path.parent.parent, s.name), len(s.chunk_ids))
-               if coarse and len(s.chunk_ids) >= ANN_MIN_ROWS else None for s in segments]
+def vectors_of(segments: list[Segment], coarse_in: Path | None = None) -> ChunkVectors:
+    """The chunk vectors of these segments, one matrix after another; given the index
+    directory, a large segment's reduction (`rag.index.ann`) where it has one, for readers' kNN."""
+    reduced = [Reduced.load(ann_path(coarse_in, s.name), len(s.chunk_ids))
+               if coarse_in is not None and len(s.chunk_ids) >= ANN_MIN_ROWS else None for s in segments]
     return ChunkVectors([c for s in segments for c in s.chunk_ids], [s.matrix for s in segments], reduced)
+
+
+def vectors_in(index_dir: Path, names: Iterable[str]) -> ChunkVectors:
+    """The vectors of the named segments, to look chunks up by id."""
+    return vectors_of([load_segment(index_dir, name) for name in sorted(names)])
 
 
 def make_coarse(index_dir: Path, segments: dict[str, SegmentInfo]) -> list[str]:
@@ -138,15 +143,15 @@ def make_coarse(index_dir: Path, segments: dict[str, SegmentInfo]) -> list[str]:
             if make_ann(index_dir, name, np.load(segments_dir(index_dir) / name / VECTORS_NAME, mmap_mode="r"))]
 
 
-def sweep_segments(index_dir: Path, keep: set[str]) -> list[str]:
-    """Delete segment directories not in `keep` (and half-written ones); returns their names."""
-    root = segments_dir(index_dir)
-    removed = []
-    for item in sorted(root.iterdir()) if root.is_dir() else []:
-        if item.name not in keep:
-            remove(item)
-            removed.append(item.name)
-    return removed
+def sweep_segments(index_dir: Path, keep: set[str]) -> None:
+    """Delete what no commit kept names: segments not in `keep` (and half-written ones), their
+    coarse passes, and the files of the layout before segments."""
+    for root in (segments_dir(index_dir), Path(index_dir) / ANN_DIR):
+        for item in sorted(root.iterdir()) if root.is_dir() else []:
+            if item.name not in keep:
+                remove(item)
+    for path in legacy_paths(index_dir):
+        remove(path)
 
 
 def legacy_paths(index_dir: Path) -> list[Path]:
